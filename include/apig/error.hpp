@@ -1,0 +1,102 @@
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace apig {
+
+/// Error codes of apig's own category. Transport failures (refused, reset, ...) keep their
+/// Asio/system codes; everything apig decides itself is one of these.
+enum class errc {
+    /// A request or option was rejected before any I/O: the message names the field.
+    invalid_argument = 1,
+    /// HTTP 400.
+    bad_request,
+    /// HTTP 401: the token or signature was refused (`APIC.7102`, `APIGW.0301`).
+    unauthorized,
+    /// HTTP 403: no permission for this project (`APIC.7106`).
+    forbidden,
+    /// HTTP 404.
+    not_found,
+    /// HTTP 429.
+    too_many_requests,
+    /// HTTP 500 (`APIC.9000`).
+    internal_server_error,
+    /// Any other 5xx (502, 503, 504, ...).
+    server_error,
+    /// Any other status that is not 200 (1xx, 3xx, other 4xx).
+    unexpected_status,
+    /// A 200 whose body is not a valid page; the message has the JSON path of the first
+    /// wrong value.
+    bad_response,
+    /// The response body exceeded `client_options::max_body_bytes`.
+    response_too_large,
+    /// The server's certificate was refused (unknown CA, wrong host name, expired, ...).
+    tls_verification_failed,
+    /// The TLS handshake failed for another reason (protocol version, cipher, ...).
+    tls_handshake_failed,
+    /// A time limit expired; the message says which one.
+    timed_out,
+    /// The host name of the endpoint could not be resolved.
+    resolve_failed,
+    /// The TCP connection could not be established.
+    connect_failed,
+};
+
+/// The error category of `apig::errc` (name "apig").
+boost::system::error_category const& category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), category()};
+}
+
+/// The errc that apig reports for an HTTP status that is not 200.
+errc errc_from_http_status(unsigned status) noexcept;
+
+/// Everything known about a failed call. Filled by the non-throwing forms and carried by
+/// `api_error`. Never holds a credential: messages are built from fixed text, the request
+/// target and what the server sent.
+struct error_info {
+    /// What failed: an `apig::errc`, or a transport code from Asio / the system.
+    boost::system::error_code code;
+    /// One line for a person: what failed and where, e.g.
+    /// `HTTP 403 APIC.7106: No permissions to request for the method (request id 5f1c...)`.
+    std::string message;
+    /// HTTP status of the response, or 0 when none was received.
+    unsigned http_status = 0;
+    /// The API's `error_code` (or `code`) field, e.g. `APIC.7102`; empty if none.
+    std::string api_code;
+    /// The API's `error_msg` (or `message`) field; empty if none.
+    std::string api_message;
+    /// The `X-Request-Id` response header; empty if none.
+    std::string request_id;
+
+    explicit operator bool() const noexcept { return static_cast<bool>(code); }
+    void clear() { *this = error_info{}; }
+};
+
+/// The exception thrown by the throwing forms (`client::list_instances`). `code()` and
+/// `what()` are those of the `error_info`; `info()` gives every detail.
+class api_error : public boost::system::system_error {
+public:
+    explicit api_error(error_info info);
+
+    error_info const& info() const noexcept { return info_; }
+    unsigned http_status() const noexcept { return info_.http_status; }
+    std::string const& api_code() const noexcept { return info_.api_code; }
+    std::string const& api_message() const noexcept { return info_.api_message; }
+    std::string const& request_id() const noexcept { return info_.request_id; }
+
+private:
+    error_info info_;
+};
+
+}  // namespace apig
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<apig::errc> : std::true_type {};
+}  // namespace boost::system
