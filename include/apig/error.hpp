@@ -84,6 +84,9 @@ class api_error : public boost::system::system_error {
 public:
     explicit api_error(error_info info);
 
+    /// The one-line message of the error_info (names status, API code and request id).
+    char const* what() const noexcept override;
+
     error_info const& info() const noexcept { return info_; }
     unsigned http_status() const noexcept { return info_.http_status; }
     std::string const& api_code() const noexcept { return info_.api_code; }

@@ -1,0 +1,158 @@
+#include "http/connection.hpp"
+
+#include "http/page_body.hpp"
+#include "http/tls.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace apig::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string millis(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborted; }
+
+error_info make(error_code code, std::string message) {
+    error_info e;
+    e.code = code;
+    e.message = std::move(message);
+    return e;
+}
+
+}  // namespace
+
+connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
+    : stream_(std::move(ex), ctx) {}
+
+void connection::close() noexcept {
+    reusable_ = false;
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+asio::awaitable<error_info> connection::connect(target_host const& t,
+                                                std::chrono::milliseconds timeout) {
+    host_ = t.host + ":" + t.port;
+    auto& tcp = beast::get_lowest_layer(stream_);
+    asio::ip::tcp::resolver resolver(stream_.get_executor());
+    auto [rec, results] = co_await resolver.async_resolve(t.host, t.port, use_tuple);
+    if (rec) {
+        if (is_abort(rec)) co_return make(rec, "resolving " + t.host + ": cancelled");
+        co_return make(errc::resolve_failed, "resolving " + t.host + ": " + rec.message());
+    }
+
+    tcp.expires_after(timeout);
+    auto [cec, ep] = co_await tcp.async_connect(results, use_tuple);
+    if (cec) {
+        if (cec == beast::error::timeout)
+            co_return make(errc::timed_out, "connecting to " + host_ + ": timed out after " +
+                                                millis(timeout) + " (request_timeout)");
+        if (is_abort(cec)) co_return make(cec, "connecting to " + host_ + ": cancelled");
+        co_return make(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
+    }
+    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+
+    std::string const& name = t.tls_name.empty() ? t.host : t.tls_name;
+    if (!configure_connection(stream_.native_handle(), name, t.verify))
+        co_return make(errc::invalid_argument,
+                       "invalid argument: TLS server name '" + name + "' was refused by OpenSSL");
+    auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (hec) {
+        close();
+        if (hec == beast::error::timeout)
+            co_return make(errc::timed_out, "TLS handshake with " + host_ + ": timed out after " +
+                                                millis(timeout) + " (request_timeout)");
+        if (is_abort(hec)) co_return make(hec, "TLS handshake with " + host_ + ": cancelled");
+        co_return handshake_error(stream_.native_handle(), hec, name);
+    }
+    tcp.expires_never();
+    reusable_ = true;
+    co_return error_info{};
+}
+
+asio::awaitable<error_info> connection::exchange(request_message const& req,
+                                                 instance_page& page, std::size_t body_limit,
+                                                 std::chrono::milliseconds timeout,
+                                                 exchange_result& out) {
+    reusable_ = false;  // until a complete keep-alive response says otherwise
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(timeout);
+
+    auto [wec, written] = co_await bhttp::async_write(stream_, req, use_tuple);
+    if (wec) {
+        close();
+        if (wec == beast::error::timeout)
+            co_return make(errc::timed_out, "sending the request to " + host_ +
+                                                ": timed out after " + millis(timeout) +
+                                                " (request_timeout)");
+        if (is_abort(wec)) co_return make(wec, "sending the request: cancelled");
+        co_return make(wec, "sending the request to " + host_ + ": " + wec.message());
+    }
+
+    bhttp::response_parser<page_body> parser;
+    parser.body_limit(body_limit);
+    parser.header_limit(64 * 1024);
+    parser.get().body().page = &page;
+    auto [rec, read] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+    out.bytes = read;
+    out.got_bytes = parser.got_some();
+    if (parser.is_header_done()) {
+        auto const& h = parser.get();
+        out.status = h.result_int();
+        out.reason = std::string(h.reason());
+        if (auto it = h.find("X-Request-Id"); it != h.end()) out.request_id = std::string(it->value());
+    }
+    auto& body = parser.get().body();
+    if (rec) {
+        close();
+        error_info e;
+        if (rec == errc::bad_response) {
+            e = std::move(body.decode_error);
+        } else if (rec == bhttp::error::body_limit) {
+            e = make(errc::response_too_large, "response body larger than max_body_bytes (" +
+                                                   std::to_string(body_limit) + " bytes)");
+        } else if (rec == beast::error::timeout) {
+            e = make(errc::timed_out, "reading the response from " + host_ +
+                                          ": timed out after " + millis(timeout) +
+                                          " (request_timeout)");
+        } else if (is_abort(rec)) {
+            e = make(rec, "reading the response: cancelled");
+        } else if (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
+                   rec == asio::ssl::error::stream_truncated) {
+            e = make(rec, out.got_bytes
+                              ? "the server closed the connection before the response was complete"
+                              : "the server closed the connection before responding");
+        } else {
+            e = make(rec, "reading the response from " + host_ + ": " + rec.message());
+        }
+        co_return e;
+    }
+
+    ++requests_;
+    reusable_ = parser.keep_alive();
+    if (out.status == 200 && !body.decoded) {
+        // A 200 without a body never reached the decoder: decode the empty body for the
+        // same error a truncated page gives.
+        reusable_ = false;
+        instance_page empty;
+        co_return json::decode_page({}, empty);
+    }
+    if (out.status != 200) out.error_text = std::move(body.error_text);
+    co_return error_info{};
+}
+
+}  // namespace apig::http

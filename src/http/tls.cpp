@@ -1,0 +1,72 @@
+#include "http/tls.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+namespace apig::http {
+namespace {
+
+[[noreturn]] void throw_invalid(std::string message) {
+    error_info e;
+    e.code = errc::invalid_argument;
+    e.message = "invalid argument: " + std::move(message);
+    throw api_error(std::move(e));
+}
+
+}  // namespace
+
+boost::asio::ssl::context make_client_context(tls_options const& opts) {
+    namespace ssl = boost::asio::ssl;
+    ssl::context ctx(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    if (opts.insecure_skip_verify) {
+        ctx.set_verify_mode(ssl::verify_none);
+        return ctx;
+    }
+    ctx.set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    if (opts.use_system_trust_store) {
+        ctx.set_default_verify_paths(ec);
+        // A machine without a CA bundle is not an error if the caller gives its own CA.
+    }
+    if (!opts.ca_file.empty()) {
+        ctx.load_verify_file(opts.ca_file, ec);
+        if (ec) throw_invalid("tls.ca_file: cannot load '" + opts.ca_file + "': " + ec.message());
+    }
+    if (!opts.ca_pem.empty()) {
+        ctx.add_certificate_authority(boost::asio::buffer(opts.ca_pem), ec);
+        if (ec) throw_invalid("tls.ca_pem: not a PEM certificate: " + ec.message());
+    }
+    return ctx;
+}
+
+bool configure_connection(SSL* ssl, std::string_view host, bool verify) {
+    std::string const name(host);
+    boost::system::error_code ec;
+    auto const ip = boost::asio::ip::make_address(name, ec);
+    if (ec && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) return false;
+    if (!verify) return true;
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1;
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    return X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) == 1;
+}
+
+error_info handshake_error(SSL* ssl, boost::system::error_code ec, std::string_view host) {
+    error_info e;
+    long const verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) {
+        e.code = errc::tls_verification_failed;
+        e.message = "TLS certificate verification failed for " + std::string(host) + ": " +
+                    X509_verify_cert_error_string(verify);
+        return e;
+    }
+    e.code = errc::tls_handshake_failed;
+    e.message = "TLS handshake with " + std::string(host) + " failed: " + ec.message();
+    return e;
+}
+
+}  // namespace apig::http

@@ -1,0 +1,40 @@
+#include "response_error.hpp"
+
+#include "json/decode.hpp"
+
+namespace apig {
+
+void add_request_id(error_info& e, std::string_view request_id) {
+    if (request_id.empty()) return;
+    e.request_id.assign(request_id);
+    e.message += " (request id ";
+    e.message += request_id;
+    e.message += ')';
+}
+
+error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
+                               std::string_view request_id) {
+    error_info e;
+    e.code = errc_from_http_status(status);
+    e.http_status = status;
+    json::decode_error_body(body, e.api_code, e.api_message);
+    e.message = "HTTP " + std::to_string(status);
+    if (!e.api_code.empty() || !e.api_message.empty()) {
+        if (!e.api_code.empty()) e.message += ' ' + e.api_code;
+        if (!e.api_message.empty()) e.message += ": " + e.api_message;
+    } else if (!reason.empty()) {
+        e.message += ' ';
+        e.message += reason;
+    }
+    add_request_id(e, request_id);
+    return e;
+}
+
+void redact(std::string& text, std::string_view secret) {
+    if (secret.empty()) return;
+    constexpr std::string_view mask = "<redacted>";
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + mask.size()))
+        text.replace(pos, secret.size(), mask);
+}
+
+}  // namespace apig

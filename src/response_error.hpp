@@ -1,0 +1,24 @@
+#pragma once
+
+// Turning a non-200 response into an error_info: sans-I/O, unit-tested.
+
+#include <apig/error.hpp>
+
+#include <string_view>
+
+namespace apig {
+
+/// The error for a response with `status` != 200: errc from the status, the API's error code
+/// and message from the body (either shape), and a one-line message such as
+/// `HTTP 403 APIC.7106: No permissions to request for the method (request id 5f1c...)`.
+error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
+                               std::string_view request_id);
+
+/// Appends ` (request id X)` to the message when a request id is known.
+void add_request_id(error_info& e, std::string_view request_id);
+
+/// Replaces every occurrence of `secret` in `text` by `<redacted>` (a server may echo what it
+/// was sent). Empty secrets are ignored.
+void redact(std::string& text, std::string_view secret);
+
+}  // namespace apig
