@@ -6,7 +6,7 @@
 #include "http/connection.hpp"
 #include "http/pool.hpp"
 #include "http/tls.hpp"
-#include "response_error.hpp"
+#include "error_detail.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -23,13 +23,6 @@ using boost::system::error_code;
 
 namespace {
 
-[[noreturn]] void throw_invalid(std::string message) {
-    error_info e;
-    e.code = errc::invalid_argument;
-    e.message = "invalid argument: " + std::move(message);
-    throw api_error(std::move(e));
-}
-
 bool has_ctl(std::string_view s) {
     for (unsigned char c : s)
         if (c < 0x20 || c == 0x7f) return true;
@@ -38,28 +31,28 @@ bool has_ctl(std::string_view s) {
 
 // `https://host[:port]` → where to connect. Anything else is refused with the reason.
 http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls) {
-    if (endpoint.empty()) throw_invalid("endpoint must be set (https://host[:port])");
+    if (endpoint.empty()) throw_invalid_argument("endpoint must be set (https://host[:port])");
     auto r = boost::urls::parse_absolute_uri(endpoint);
     if (!r)
-        throw_invalid("endpoint '" + endpoint + "' is not an absolute URL (https://host[:port] expected)");
+        throw_invalid_argument("endpoint '" + endpoint + "' is not an absolute URL (https://host[:port] expected)");
     auto const& u = *r;
     if (u.scheme_id() != boost::urls::scheme::https)
-        throw_invalid("endpoint '" + endpoint + "': the scheme must be https");
-    if (u.has_userinfo()) throw_invalid("endpoint: user info is not allowed");
+        throw_invalid_argument("endpoint '" + endpoint + "': the scheme must be https");
+    if (u.has_userinfo()) throw_invalid_argument("endpoint: user info is not allowed");
     if (u.has_query() || u.has_fragment())
-        throw_invalid("endpoint '" + endpoint + "': a query or fragment is not allowed");
+        throw_invalid_argument("endpoint '" + endpoint + "': a query or fragment is not allowed");
     if (!u.encoded_path().empty() && u.encoded_path() != "/")
-        throw_invalid("endpoint '" + endpoint + "': a path is not allowed (https://host[:port])");
+        throw_invalid_argument("endpoint '" + endpoint + "': a path is not allowed (https://host[:port])");
     http::target_host t;
     switch (u.host_type()) {
     case boost::urls::host_type::name: t.host = u.host_name(); break;
     case boost::urls::host_type::ipv4:
     case boost::urls::host_type::ipv6: t.host = u.host_address(); break;
-    default: throw_invalid("endpoint '" + endpoint + "': a host name or IP address is required");
+    default: throw_invalid_argument("endpoint '" + endpoint + "': a host name or IP address is required");
     }
-    if (t.host.empty()) throw_invalid("endpoint '" + endpoint + "': the host is empty");
+    if (t.host.empty()) throw_invalid_argument("endpoint '" + endpoint + "': the host is empty");
     if (u.has_port() && u.port_number() == 0)
-        throw_invalid("endpoint '" + endpoint + "': the port must be 1..65535");
+        throw_invalid_argument("endpoint '" + endpoint + "': the port must be 1..65535");
     t.port = u.has_port() ? std::string(u.port()) : "443";
     t.host_header = std::string(u.encoded_host_and_port());
     t.tls_name = tls.server_name;
@@ -67,14 +60,15 @@ http::target_host parse_endpoint(std::string const& endpoint, tls_options const&
     return t;
 }
 
-void check_options(client_options const& o) {
-    if (o.project_id.empty()) throw_invalid("project_id must not be empty");
-    if (o.credentials.token.empty()) throw_invalid("credentials: the token is empty");
+client_options checked(client_options o) {
+    if (o.project_id.empty()) throw_invalid_argument("project_id must not be empty");
+    if (o.credentials.token.empty()) throw_invalid_argument("credentials: the token is empty");
     if (has_ctl(o.credentials.token))
-        throw_invalid("credentials: the token contains a control character (CR, LF, NUL, ...)");
-    if (o.max_body_bytes == 0) throw_invalid("max_body_bytes must be > 0");
+        throw_invalid_argument("credentials: the token contains a control character (CR, LF, NUL, ...)");
+    if (o.max_body_bytes == 0) throw_invalid_argument("max_body_bytes must be > 0");
     if (o.request_timeout <= std::chrono::milliseconds::zero())
-        throw_invalid("request_timeout must be > 0");
+        throw_invalid_argument("request_timeout must be > 0");
+    return o;
 }
 
 }  // namespace
@@ -119,7 +113,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
 
     auto [aec, lease] = co_await pool.acquire();
     if (aec) {
-        fail(diag, error_info{aec, "waiting for a connection: cancelled"});
+        fail(diag, make_error(aec, "waiting for a connection: cancelled"));
         co_return instance_page{};
     }
     // A kept-alive connection the server closed while idle fails before any response byte;
@@ -159,9 +153,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
 }
 
 client::client(executor_type ex, client_options opts)
-    : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {
-    check_options(impl_->opts);
-}
+    : impl_(std::make_shared<impl>(std::move(ex), checked(std::move(opts)))) {}
 
 client::~client() {
     if (impl_) impl_->pool.close();
@@ -186,9 +178,9 @@ void client::start_list(list_request req, error_info* diag,
                     try {
                         std::rethrow_exception(ep);
                     } catch (std::bad_alloc const&) {
-                        *info = {make_error_code(boost::system::errc::not_enough_memory), "out of memory"};
+                        *info = make_error(make_error_code(boost::system::errc::not_enough_memory), "out of memory");
                     } catch (std::exception const& e) {
-                        *info = {make_error_code(boost::system::errc::io_error), e.what()};
+                        *info = make_error(make_error_code(boost::system::errc::io_error), e.what());
                     }
                 }
                 error_code const ec = info->code;
@@ -203,7 +195,7 @@ asio::awaitable<instance_page> client::list_instances(list_request req) {
     auto [ec, page] =
         co_await async_list_instances(std::move(req), diag, asio::as_tuple(asio::use_awaitable));
     if (ec) {
-        if (!diag.code) diag = {ec, ec.message()};
+        if (!diag.code) diag = make_error(ec, ec.message());
         throw api_error(std::move(diag));
     }
     co_return std::move(page);

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building apig needs on Debian 12, if it is missing (apt-get, as root).
+# Not root: prints the command to run instead and fails.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build ccache ca-certificates
+          libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev doctest-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "apig needs these Debian 12 packages: ${missing[*]}" >&2
+    echo "install them as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
