@@ -1,8 +1,21 @@
-#include "response_error.hpp"
+#include "error_detail.hpp"
 
 #include "json/decode.hpp"
 
 namespace apig {
+
+error_info make_error(boost::system::error_code code, std::string message) {
+    error_info e;
+    e.code = code;
+    e.message = std::move(message);
+    return e;
+}
+
+error_info invalid_argument(std::string what) {
+    return make_error(errc::invalid_argument, "invalid argument: " + std::move(what));
+}
+
+void throw_invalid_argument(std::string what) { throw api_error(invalid_argument(std::move(what))); }
 
 void add_request_id(error_info& e, std::string_view request_id) {
     if (request_id.empty()) return;

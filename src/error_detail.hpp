@@ -1,12 +1,22 @@
 #pragma once
 
-// Turning a non-200 response into an error_info: sans-I/O, unit-tested.
+// Building error_info values: sans-I/O, unit-tested.
 
 #include <apig/error.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace apig {
+
+/// An error_info with a code and a message.
+error_info make_error(boost::system::error_code code, std::string message);
+
+/// `errc::invalid_argument` with the message `invalid argument: <what>`.
+error_info invalid_argument(std::string what);
+
+/// Throws `api_error(invalid_argument(what))`: for constructors that validate options.
+[[noreturn]] void throw_invalid_argument(std::string what);
 
 /// The error for a response with `status` != 200: errc from the status, the API's error code
 /// and message from the body (either shape), and a one-line message such as

@@ -1,6 +1,8 @@
 // Validation and target building: what is checked and sent before any I/O.
 #include <apig/client.hpp>
 
+#include "error_detail.hpp"
+
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -10,13 +12,6 @@ namespace apig {
 namespace {
 
 constexpr std::int32_t max_limit = 500;
-
-error_info invalid(std::string message) {
-    error_info e;
-    e.code = errc::invalid_argument;
-    e.message = "invalid argument: " + std::move(message);
-    return e;
-}
 
 // Percent-encodes everything but the unreserved characters A-Z a-z 0-9 - . _ ~ . This is
 // stricter than Boost.URL's params() (which keeps '+', '=', '/' and '?' in a query value),
@@ -51,13 +46,13 @@ void append_int(std::string& out, Int v) {
 }  // namespace
 
 error_info validate(list_request const& req, std::string_view project_id) {
-    if (project_id.empty()) return invalid("project_id must not be empty");
+    if (project_id.empty()) return invalid_argument("project_id must not be empty");
     if (req.limit < 1 || req.limit > max_limit)
-        return invalid("limit must be in 1..500 (got " + std::to_string(req.limit) + ")");
+        return invalid_argument("limit must be in 1..500 (got " + std::to_string(req.limit) + ")");
     if (req.offset < 0)
-        return invalid("offset must be >= 0 (got " + std::to_string(req.offset) + ")");
+        return invalid_argument("offset must be >= 0 (got " + std::to_string(req.offset) + ")");
     if (req.status && req.status->wire().empty())
-        return invalid("status must not be empty (omit it to list every status)");
+        return invalid_argument("status must not be empty (omit it to list every status)");
     return {};
 }
 

@@ -61,18 +61,18 @@ errc errc_from_http_status(unsigned status) noexcept;
 /// target and what the server sent.
 struct error_info {
     /// What failed: an `apig::errc`, or a transport code from Asio / the system.
-    boost::system::error_code code;
+    boost::system::error_code code{};
     /// One line for a person: what failed and where, e.g.
     /// `HTTP 403 APIC.7106: No permissions to request for the method (request id 5f1c...)`.
-    std::string message;
+    std::string message{};
     /// HTTP status of the response, or 0 when none was received.
     unsigned http_status = 0;
     /// The API's `error_code` (or `code`) field, e.g. `APIC.7102`; empty if none.
-    std::string api_code;
+    std::string api_code{};
     /// The API's `error_msg` (or `message`) field; empty if none.
-    std::string api_message;
+    std::string api_message{};
     /// The `X-Request-Id` response header; empty if none.
-    std::string request_id;
+    std::string request_id{};
 
     explicit operator bool() const noexcept { return static_cast<bool>(code); }
     void clear() { *this = error_info{}; }

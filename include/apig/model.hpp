@@ -145,7 +145,7 @@ public:
 
 private:
     E value_{};
-    std::string raw_;  // only set when value_ is unknown
+    std::string raw_{};  // only set when value_ is unknown
 };
 
 /// A number-valued enumeration the server may extend; `code()` is always the wire number.
@@ -174,28 +174,28 @@ private:
 
 /// A billing lock on an instance (`cbc_operation_locks[]`).
 struct cbc_operation_lock {
-    std::optional<std::string> lock_scene;      ///< e.g. TO_PERIOD_LOCK, SPEC_CHG_LOCK
-    std::optional<std::string> lock_source_id;
+    std::optional<std::string> lock_scene{};      ///< e.g. TO_PERIOD_LOCK, SPEC_CHG_LOCK
+    std::optional<std::string> lock_source_id{};
 
     friend bool operator==(cbc_operation_lock const&, cbc_operation_lock const&) = default;
 };
 
 /// One dedicated APIG instance (RespInstanceBase). Field names are the API's.
 struct instance {
-    std::optional<std::string> id;
-    std::optional<std::string> project_id;
-    std::optional<std::string> instance_name;
-    std::optional<string_enum<apig::status>> status;         ///< "Running", ...
-    std::optional<int_enum<apig::status>> instance_status;   ///< 6, ...
-    std::optional<std::string> type;                         ///< "apig"
-    std::optional<string_enum<apig::spec>> spec;
-    std::optional<std::int64_t> create_time;                 ///< Unix epoch, milliseconds
-    std::optional<std::string> enterprise_project_id;
-    std::optional<std::string> eip_address;
-    std::optional<int_enum<apig::charging_mode>> charging_mode;
-    std::optional<std::string> cbc_metadata;
-    std::optional<string_enum<apig::loadbalancer_provider>> loadbalancer_provider;
-    std::optional<std::vector<cbc_operation_lock>> cbc_operation_locks;
+    std::optional<std::string> id{};
+    std::optional<std::string> project_id{};
+    std::optional<std::string> instance_name{};
+    std::optional<string_enum<apig::status>> status{};         ///< "Running", ...
+    std::optional<int_enum<apig::status>> instance_status{};   ///< 6, ...
+    std::optional<std::string> type{};                         ///< "apig"
+    std::optional<string_enum<apig::spec>> spec{};
+    std::optional<std::int64_t> create_time{};                 ///< Unix epoch, milliseconds
+    std::optional<std::string> enterprise_project_id{};
+    std::optional<std::string> eip_address{};
+    std::optional<int_enum<apig::charging_mode>> charging_mode{};
+    std::optional<std::string> cbc_metadata{};
+    std::optional<string_enum<apig::loadbalancer_provider>> loadbalancer_provider{};
+    std::optional<std::vector<cbc_operation_lock>> cbc_operation_locks{};
 
     /// `create_time` as a time point (millisecond precision); nullopt when absent.
     std::optional<std::chrono::system_clock::time_point> created_at() const {
@@ -210,11 +210,11 @@ struct instance {
 
 /// One page of results (RespInstancePage).
 struct instance_page {
-    std::optional<std::int32_t> size;   ///< number of instances in this page, as sent
-    std::optional<std::int64_t> total;  ///< number of instances matching the request
-    std::vector<instance> instances;    ///< empty when the field is absent or null
+    std::optional<std::int32_t> size{};   ///< number of instances in this page, as sent
+    std::optional<std::int64_t> total{};  ///< number of instances matching the request
+    std::vector<instance> instances{};    ///< empty when the field is absent or null
     /// `X-Request-Id` of the response that carried this page (not part of the JSON).
-    std::string request_id;
+    std::string request_id{};
 
     friend bool operator==(instance_page const&, instance_page const&) = default;
 };
@@ -223,9 +223,9 @@ struct instance_page {
 struct list_request {
     std::int64_t offset = 0;  ///< >= 0
     std::int32_t limit = 20;  ///< 1..500
-    std::optional<std::string> instance_id;
-    std::optional<std::string> instance_name;
-    std::optional<string_enum<apig::status>> status;
+    std::optional<std::string> instance_id{};
+    std::optional<std::string> instance_name{};
+    std::optional<string_enum<apig::status>> status{};
 };
 
 }  // namespace apig

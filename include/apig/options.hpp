@@ -13,11 +13,11 @@ struct tls_options {
     /// Trust the system's CA store (OpenSSL's default paths). Default: true.
     bool use_system_trust_store = true;
     /// A PEM file of extra trusted CAs. Default: none.
-    std::string ca_file;
+    std::string ca_file{};
     /// PEM text of extra trusted CAs (e.g. a private CA). Default: none.
-    std::string ca_pem;
+    std::string ca_pem{};
     /// Name sent as SNI and checked against the certificate. Default: the endpoint's host.
-    std::string server_name;
+    std::string server_name{};
     /// Accept any certificate and host name. Only for tests against a server you control;
     /// never the default. Default: false.
     bool insecure_skip_verify = false;
@@ -27,12 +27,12 @@ struct tls_options {
 /// `apig::api_error` with `errc::invalid_argument` naming the field.
 struct client_options {
     /// `https://host[:port]`; no path, query or user info. Required.
-    std::string endpoint;
+    std::string endpoint{};
     /// The tenant's project id; sent as one percent-encoded path segment. Required.
-    std::string project_id;
+    std::string project_id{};
     /// How requests are authenticated.
-    token_credentials credentials;
-    tls_options tls;
+    token_credentials credentials{};
+    tls_options tls{};
     /// Largest response body accepted; a larger one fails with `errc::response_too_large`.
     /// Default: 64 MiB.
     std::size_t max_body_bytes = std::size_t{64} << 20;

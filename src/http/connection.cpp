@@ -1,5 +1,6 @@
 #include "http/connection.hpp"
 
+#include "error_detail.hpp"
 #include "http/page_body.hpp"
 #include "http/tls.hpp"
 
@@ -26,13 +27,6 @@ std::string millis(std::chrono::milliseconds d) { return std::to_string(d.count(
 
 bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborted; }
 
-error_info make(error_code code, std::string message) {
-    error_info e;
-    e.code = code;
-    e.message = std::move(message);
-    return e;
-}
-
 }  // namespace
 
 connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
@@ -51,32 +45,31 @@ asio::awaitable<error_info> connection::connect(target_host const& t,
     asio::ip::tcp::resolver resolver(stream_.get_executor());
     auto [rec, results] = co_await resolver.async_resolve(t.host, t.port, use_tuple);
     if (rec) {
-        if (is_abort(rec)) co_return make(rec, "resolving " + t.host + ": cancelled");
-        co_return make(errc::resolve_failed, "resolving " + t.host + ": " + rec.message());
+        if (is_abort(rec)) co_return make_error(rec, "resolving " + t.host + ": cancelled");
+        co_return make_error(errc::resolve_failed, "resolving " + t.host + ": " + rec.message());
     }
 
     tcp.expires_after(timeout);
     auto [cec, ep] = co_await tcp.async_connect(results, use_tuple);
     if (cec) {
         if (cec == beast::error::timeout)
-            co_return make(errc::timed_out, "connecting to " + host_ + ": timed out after " +
+            co_return make_error(errc::timed_out, "connecting to " + host_ + ": timed out after " +
                                                 millis(timeout) + " (request_timeout)");
-        if (is_abort(cec)) co_return make(cec, "connecting to " + host_ + ": cancelled");
-        co_return make(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
+        if (is_abort(cec)) co_return make_error(cec, "connecting to " + host_ + ": cancelled");
+        co_return make_error(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
     }
     tcp.socket().set_option(asio::ip::tcp::no_delay(true));
 
     std::string const& name = t.tls_name.empty() ? t.host : t.tls_name;
     if (!configure_connection(stream_.native_handle(), name, t.verify))
-        co_return make(errc::invalid_argument,
-                       "invalid argument: TLS server name '" + name + "' was refused by OpenSSL");
+        co_return invalid_argument("TLS server name '" + name + "' was refused by OpenSSL");
     auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (hec) {
         close();
         if (hec == beast::error::timeout)
-            co_return make(errc::timed_out, "TLS handshake with " + host_ + ": timed out after " +
+            co_return make_error(errc::timed_out, "TLS handshake with " + host_ + ": timed out after " +
                                                 millis(timeout) + " (request_timeout)");
-        if (is_abort(hec)) co_return make(hec, "TLS handshake with " + host_ + ": cancelled");
+        if (is_abort(hec)) co_return make_error(hec, "TLS handshake with " + host_ + ": cancelled");
         co_return handshake_error(stream_.native_handle(), hec, name);
     }
     tcp.expires_never();
@@ -96,11 +89,11 @@ asio::awaitable<error_info> connection::exchange(request_message const& req,
     if (wec) {
         close();
         if (wec == beast::error::timeout)
-            co_return make(errc::timed_out, "sending the request to " + host_ +
+            co_return make_error(errc::timed_out, "sending the request to " + host_ +
                                                 ": timed out after " + millis(timeout) +
                                                 " (request_timeout)");
-        if (is_abort(wec)) co_return make(wec, "sending the request: cancelled");
-        co_return make(wec, "sending the request to " + host_ + ": " + wec.message());
+        if (is_abort(wec)) co_return make_error(wec, "sending the request: cancelled");
+        co_return make_error(wec, "sending the request to " + host_ + ": " + wec.message());
     }
 
     bhttp::response_parser<page_body> parser;
@@ -123,21 +116,21 @@ asio::awaitable<error_info> connection::exchange(request_message const& req,
         if (rec == errc::bad_response) {
             e = std::move(body.decode_error);
         } else if (rec == bhttp::error::body_limit) {
-            e = make(errc::response_too_large, "response body larger than max_body_bytes (" +
+            e = make_error(errc::response_too_large, "response body larger than max_body_bytes (" +
                                                    std::to_string(body_limit) + " bytes)");
         } else if (rec == beast::error::timeout) {
-            e = make(errc::timed_out, "reading the response from " + host_ +
+            e = make_error(errc::timed_out, "reading the response from " + host_ +
                                           ": timed out after " + millis(timeout) +
                                           " (request_timeout)");
         } else if (is_abort(rec)) {
-            e = make(rec, "reading the response: cancelled");
+            e = make_error(rec, "reading the response: cancelled");
         } else if (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
                    rec == asio::ssl::error::stream_truncated) {
-            e = make(rec, out.got_bytes
+            e = make_error(rec, out.got_bytes
                               ? "the server closed the connection before the response was complete"
                               : "the server closed the connection before responding");
         } else {
-            e = make(rec, "reading the response from " + host_ + ": " + rec.message());
+            e = make_error(rec, "reading the response from " + host_ + ": " + rec.message());
         }
         co_return e;
     }

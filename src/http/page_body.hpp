@@ -7,6 +7,7 @@
 #include "json/decode.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 
@@ -31,12 +32,20 @@ struct page_body {
 
     class reader {
     public:
+        // Beast constructs the reader with the parser, before the header has arrived: the
+        // status is read in init(), which runs once the header is complete.
+        // (Beast requires the constructor to take any header; only responses are read.)
         template <bool IsRequest, class Fields>
-        reader(boost::beast::http::header<IsRequest, Fields>& h, value_type& v)
-            : v_(v), decode_(h.result() == boost::beast::http::status::ok) {}
+        reader(boost::beast::http::header<IsRequest, Fields>& h, value_type& v) : v_(v), header_(&h) {
+            if constexpr (!IsRequest)
+                status_ = [](void const* p) {
+                    return static_cast<boost::beast::http::header<false, Fields> const*>(p)->result_int();
+                };
+        }
 
         void init(boost::optional<std::uint64_t> const&, boost::system::error_code& ec) {
             ec = {};
+            decode_ = status_ && status_(header_) == 200;
             if (decode_) v_.decoder = std::make_unique<json::page_decoder>(*v_.page);
         }
 
@@ -75,7 +84,9 @@ struct page_body {
 
     private:
         value_type& v_;
-        bool decode_;
+        void const* header_;
+        unsigned (*status_)(void const*) = nullptr;
+        bool decode_ = false;
     };
 };
 

@@ -1,5 +1,7 @@
 #include "http/tls.hpp"
 
+#include "error_detail.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <openssl/err.h>
@@ -7,17 +9,6 @@
 #include <openssl/x509v3.h>
 
 namespace apig::http {
-namespace {
-
-[[noreturn]] void throw_invalid(std::string message) {
-    error_info e;
-    e.code = errc::invalid_argument;
-    e.message = "invalid argument: " + std::move(message);
-    throw api_error(std::move(e));
-}
-
-}  // namespace
-
 boost::asio::ssl::context make_client_context(tls_options const& opts) {
     namespace ssl = boost::asio::ssl;
     ssl::context ctx(ssl::context::tls_client);
@@ -34,11 +25,11 @@ boost::asio::ssl::context make_client_context(tls_options const& opts) {
     }
     if (!opts.ca_file.empty()) {
         ctx.load_verify_file(opts.ca_file, ec);
-        if (ec) throw_invalid("tls.ca_file: cannot load '" + opts.ca_file + "': " + ec.message());
+        if (ec) throw_invalid_argument("tls.ca_file: cannot load '" + opts.ca_file + "': " + ec.message());
     }
     if (!opts.ca_pem.empty()) {
         ctx.add_certificate_authority(boost::asio::buffer(opts.ca_pem), ec);
-        if (ec) throw_invalid("tls.ca_pem: not a PEM certificate: " + ec.message());
+        if (ec) throw_invalid_argument("tls.ca_pem: not a PEM certificate: " + ec.message());
     }
     return ctx;
 }
@@ -46,7 +37,7 @@ boost::asio::ssl::context make_client_context(tls_options const& opts) {
 bool configure_connection(SSL* ssl, std::string_view host, bool verify) {
     std::string const name(host);
     boost::system::error_code ec;
-    auto const ip = boost::asio::ip::make_address(name, ec);
+    (void)boost::asio::ip::make_address(name, ec);  // ec set: a DNS name, not an IP literal
     if (ec && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) return false;
     if (!verify) return true;
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
@@ -56,17 +47,13 @@ bool configure_connection(SSL* ssl, std::string_view host, bool verify) {
 }
 
 error_info handshake_error(SSL* ssl, boost::system::error_code ec, std::string_view host) {
-    error_info e;
     long const verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK) {
-        e.code = errc::tls_verification_failed;
-        e.message = "TLS certificate verification failed for " + std::string(host) + ": " +
-                    X509_verify_cert_error_string(verify);
-        return e;
-    }
-    e.code = errc::tls_handshake_failed;
-    e.message = "TLS handshake with " + std::string(host) + " failed: " + ec.message();
-    return e;
+    if (verify != X509_V_OK)
+        return make_error(errc::tls_verification_failed,
+                          "TLS certificate verification failed for " + std::string(host) + ": " +
+                              X509_verify_cert_error_string(verify));
+    return make_error(errc::tls_handshake_failed,
+                      "TLS handshake with " + std::string(host) + " failed: " + ec.message());
 }
 
 }  // namespace apig::http

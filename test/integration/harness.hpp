@@ -4,6 +4,7 @@
 
 #include <apig/client.hpp>
 #include <apig/emulator.hpp>
+#include <apig/version.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
