@@ -1,0 +1,403 @@
+#include "cli_options.hpp"
+
+#include <apig/client.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+namespace apig::cli {
+namespace {
+
+/// The largest token file read. IAM tokens are a few KiB (PKI tokens up to ~30 KiB); anything
+/// much larger is the wrong file, and reading it whole would be wasteful.
+constexpr std::size_t max_token_bytes = std::size_t{1} << 20;
+
+/// --timeout upper bound; also keeps the conversion to milliseconds far from overflow.
+constexpr double max_timeout_seconds = 86400.0;
+
+/// A value from the command line quoted for an error message: control characters replaced
+/// and length capped, so a stray argument cannot garble the terminal or flood the message.
+std::string quote(std::string_view v) {
+    constexpr std::size_t max_len = 64;
+    std::string out = "'";
+    for (std::size_t i = 0; i < v.size() && i < max_len; ++i) {
+        auto const c = static_cast<unsigned char>(v[i]);
+        out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+    }
+    if (v.size() > max_len) out += "...";
+    out += '\'';
+    return out;
+}
+
+enum class int_parse { ok, not_a_number, out_of_range };
+
+/// Strict integer parsing: the whole string, decimal, optional leading '-'.
+template <class T>
+int_parse parse_int(std::string_view s, T& out) noexcept {
+    if (s.empty()) return int_parse::not_a_number;
+    auto const* first = s.data();
+    auto const* last = s.data() + s.size();
+    auto const [ptr, ec] = std::from_chars(first, last, out);
+    if (ec == std::errc::result_out_of_range) return int_parse::out_of_range;
+    if (ec != std::errc{} || ptr != last) return int_parse::not_a_number;
+    return int_parse::ok;
+}
+
+/// The options that take a value. Everything else starting with "--" is a flag or unknown.
+bool takes_value(std::string_view name) noexcept {
+    static constexpr std::string_view with_value[] = {
+        "--endpoint", "--project-id",  "--token-file",      "--ca-file",
+        "--offset",   "--limit",       "--instance-id",     "--instance-name",
+        "--status",   "--format",      "--max-attempts",    "--timeout",
+        "--max-connections", "--concurrency"};
+    return std::find(std::begin(with_value), std::end(with_value), name) != std::end(with_value);
+}
+
+bool is_flag(std::string_view name) noexcept {
+    return name == "--all" || name == "--insecure" || name == "--demo" || name == "--help" ||
+           name == "--version" || name == "-h";
+}
+
+/// Names under which a user might try to pass the token directly; they get a specific
+/// explanation instead of "unknown option".
+bool is_token_option(std::string_view name) noexcept {
+    return name == "--token" || name == "--auth-token" || name == "--x-auth-token";
+}
+
+/// A positive int option (--max-attempts, --max-connections, --concurrency).
+std::optional<std::string> parse_positive(std::string_view name, std::string_view v,
+                                          std::optional<int>& out) {
+    int n = 0;
+    switch (parse_int(v, n)) {
+    case int_parse::ok:
+        if (n >= 1) {
+            out = n;
+            return std::nullopt;
+        }
+        break;
+    case int_parse::out_of_range: break;
+    case int_parse::not_a_number:
+        return std::string(name) + ": expected an integer, got " + quote(v);
+    }
+    return std::string(name) + ": must be an integer >= 1, got " + quote(v);
+}
+
+std::optional<std::string> parse_timeout(std::string_view v,
+                                         std::optional<std::chrono::milliseconds>& out) {
+    double seconds = 0;
+    auto const* last = v.data() + v.size();
+    auto const [ptr, ec] = std::from_chars(v.data(), last, seconds, std::chars_format::fixed);
+    if (v.empty() || ec != std::errc{} || ptr != last || !std::isfinite(seconds))
+        return "--timeout: expected a number of seconds (e.g. 30 or 2.5), got " + quote(v);
+    if (seconds <= 0 || seconds > max_timeout_seconds)
+        return "--timeout: must be > 0 and at most 86400 seconds, got " + quote(v);
+    // Rounded up so that a small positive value never becomes a zero (= no) timeout.
+    out = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
+    return std::nullopt;
+}
+
+/// Stores one option's value into `o`. Returns an error message, or nullopt.
+std::optional<std::string> apply_value(options& o, bool& limit_given, std::string_view name,
+                                       std::string_view v) {
+    // Every string option rejects an empty value: an empty filter or path is always a
+    // mistake (usually an unset shell variable), and silently ignoring it would list more
+    // than asked.
+    if (v.empty()) return std::string(name) + ": the value must not be empty";
+
+    if (name == "--endpoint") o.endpoint.assign(v);
+    else if (name == "--project-id") o.project_id.assign(v);
+    else if (name == "--token-file") o.token_file.emplace(v);
+    else if (name == "--ca-file") o.ca_file.assign(v);
+    else if (name == "--instance-id") o.request.instance_id.emplace(v);
+    else if (name == "--instance-name") o.request.instance_name.emplace(v);
+    else if (name == "--offset") {
+        switch (parse_int(v, o.request.offset)) {
+        case int_parse::ok: break;
+        case int_parse::not_a_number: return "--offset: expected an integer, got " + quote(v);
+        case int_parse::out_of_range: return "--offset: out of range: " + quote(v);
+        }
+    } else if (name == "--limit") {
+        std::int64_t n = 0;
+        switch (parse_int(v, n)) {
+        case int_parse::ok: break;
+        case int_parse::not_a_number: return "--limit: expected an integer, got " + quote(v);
+        case int_parse::out_of_range:
+            n = v.starts_with('-') ? std::numeric_limits<std::int64_t>::min()
+                                   : std::numeric_limits<std::int64_t>::max();
+            break;
+        }
+        // Saturate instead of failing here: apig::validate then reports the range (1..500)
+        // in the same words as for any other bad limit.
+        o.request.limit = static_cast<std::int32_t>(
+            std::clamp<std::int64_t>(n, std::numeric_limits<std::int32_t>::min(),
+                                     std::numeric_limits<std::int32_t>::max()));
+        limit_given = true;
+    } else if (name == "--status") {
+        auto const s = apig::from_string<apig::status>(v);
+        if (!s)
+            return "--status: unknown status " + quote(v) + "; valid names: " +
+                   valid_status_names();
+        o.request.status = *s;
+    } else if (name == "--format") {
+        auto const f = parse_format(v);
+        if (!f)
+            return "--format: expected one of table, json, jsonl, csv, none; got " + quote(v);
+        o.format = *f;
+    } else if (name == "--max-attempts") return parse_positive(name, v, o.max_attempts);
+    else if (name == "--max-connections") return parse_positive(name, v, o.max_connections);
+    else if (name == "--concurrency") return parse_positive(name, v, o.concurrency);
+    else if (name == "--timeout") return parse_timeout(v, o.timeout);
+    return std::nullopt;
+}
+
+/// Checks that need every option: required options, --demo conflicts, defaults, and finally
+/// apig::validate on the request.
+std::optional<std::string> finish(options& o, bool limit_given, env_lookup const& env) {
+    if (o.demo) {
+        // The demo brings its own endpoint, project, token and CA; accepting these would
+        // suggest they are used.
+        std::string conflicts;
+        auto note = [&](bool set, std::string_view name) {
+            if (!set) return;
+            if (!conflicts.empty()) conflicts += ", ";
+            conflicts += name;
+        };
+        note(!o.endpoint.empty(), "--endpoint");
+        note(!o.project_id.empty(), "--project-id");
+        note(o.token_file.has_value(), "--token-file");
+        note(!o.ca_file.empty(), "--ca-file");
+        note(o.insecure, "--insecure");
+        if (!conflicts.empty())
+            return "--demo runs its own server with its own endpoint, project, token and CA; "
+                   "it cannot be combined with " + conflicts;
+        o.all = true;
+        if (!limit_given) o.request.limit = demo_default_limit;
+    } else {
+        if (o.project_id.empty()) {
+            if (auto p = env(project_id_env)) o.project_id = std::move(*p);
+        }
+        if (o.endpoint.empty())
+            return "--endpoint is required (https://host[:port], e.g. "
+                   "https://apig.cn-north-4.myhuaweicloud.com)";
+        if (o.project_id.empty())
+            return std::string("--project-id is required (or set ") + project_id_env + ")";
+        if (o.all && !limit_given) o.request.limit = all_default_limit;
+    }
+    // The demo's project id is the emulator's and always valid; only the request matters.
+    auto const info = apig::validate(o.request, o.demo ? std::string_view("demo") : o.project_id);
+    if (info) return info.message.empty() ? info.code.message() : info.message;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<output_format> parse_format(std::string_view s) noexcept {
+    if (s == "table") return output_format::table;
+    if (s == "json") return output_format::json;
+    if (s == "jsonl") return output_format::jsonl;
+    if (s == "csv") return output_format::csv;
+    if (s == "none") return output_format::none;
+    return std::nullopt;
+}
+
+env_lookup process_env() {
+    return [](char const* name) -> std::optional<std::string> {
+        if (char const* v = std::getenv(name)) return std::string(v);
+        return std::nullopt;
+    };
+}
+
+std::string valid_status_names() {
+    std::string out;
+    auto const last = static_cast<int>(apig::status::resize_timeout);
+    for (int i = 1; i <= last; ++i) {
+        auto const name = apig::to_string(static_cast<apig::status>(i));
+        if (name.empty()) continue;
+        if (!out.empty()) out += ", ";
+        out += name;
+    }
+    return out;
+}
+
+parse_result parse_args(std::span<char const* const> args, env_lookup const& env) {
+    options o;
+    bool limit_given = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view arg = args[i] ? std::string_view(args[i]) : std::string_view();
+        if (arg == "--") {
+            if (i + 1 < args.size())
+                return usage_error{"unexpected argument after '--' (this command takes no "
+                                   "positional arguments)"};
+            break;
+        }
+        if (!arg.starts_with("--") && arg != "-h") {
+            // Not echoed: a stray positional argument may well be a pasted token.
+            return usage_error{"unexpected argument #" + std::to_string(i + 1) +
+                               " (options start with --; see --help)"};
+        }
+        std::string_view name = arg;
+        std::optional<std::string_view> attached;
+        if (auto const eq = arg.find('='); eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            attached = arg.substr(eq + 1);
+        }
+        if (is_token_option(name))
+            return usage_error{std::string(name) +
+                               ": the token is not accepted on the command line (other users "
+                               "can read it from the process list); set " + token_env +
+                               " or use --token-file PATH"};
+        if (is_flag(name)) {
+            if (attached) return usage_error{std::string(name) + " does not take a value"};
+            if (name == "--help" || name == "-h") return show_help{};
+            if (name == "--version") return show_version{};
+            if (name == "--all") o.all = true;
+            else if (name == "--insecure") o.insecure = true;
+            else if (name == "--demo") o.demo = true;
+            continue;
+        }
+        if (!takes_value(name))
+            // Only the name is echoed: the part after '=' could be a secret.
+            return usage_error{"unknown option " + quote(name) + " (see --help)"};
+        std::string_view value;
+        if (attached) {
+            value = *attached;
+        } else {
+            // A following option is not taken as the value: `--endpoint --project-id x`
+            // is a missing value, not an endpoint named "--project-id".
+            if (i + 1 >= args.size() || args[i + 1] == nullptr ||
+                std::string_view(args[i + 1]).starts_with("--"))
+                return usage_error{std::string(name) + " requires a value (see --help)"};
+            value = args[++i];
+        }
+        if (auto err = apply_value(o, limit_given, name, value)) return usage_error{std::move(*err)};
+    }
+    if (auto err = finish(o, limit_given, env)) return usage_error{std::move(*err)};
+    return o;
+}
+
+std::string usage_text() {
+    std::string s;
+    s += "Usage: apig-instances --endpoint URL --project-id ID [options]\n";
+    s += "       apig-instances --demo [options]\n";
+    s += "\n";
+    s += "Lists Huawei Cloud API Gateway dedicated instances (ListInstancesV2).\n";
+    s += "The token is read from the environment variable APIG_AUTH_TOKEN or from\n";
+    s += "--token-file; it is never accepted on the command line.\n";
+    s += "\n";
+    s += "Connection:\n";
+    s += "  --endpoint URL         API endpoint, https://host[:port]\n";
+    s += "                         (e.g. https://apig.cn-north-4.myhuaweicloud.com)\n";
+    s += "  --project-id ID        project id (default: $HUAWEICLOUD_SDK_PROJECT_ID)\n";
+    s += "  --token-file PATH      read the IAM token from PATH instead of\n";
+    s += "                         $APIG_AUTH_TOKEN (trailing whitespace removed)\n";
+    s += "  --ca-file PEM          also trust the CA certificates in this PEM file\n";
+    s += "  --insecure             do not verify the server's certificate (testing only)\n";
+    s += "  --timeout SECONDS      limit per request, > 0, may be fractional (default 30)\n";
+    s += "  --max-attempts N       attempts per request, >= 1 (accepted, not used yet)\n";
+    s += "  --max-connections N    connections to use, >= 1 (accepted, not used yet)\n";
+    s += "  --concurrency N        pages requested at once, >= 1 (accepted, not used yet)\n";
+    s += "\n";
+    s += "Selection:\n";
+    s += "  --offset N             index of the first instance (default 0)\n";
+    s += "  --limit N              page size, 1..500 (default 20; 500 with --all)\n";
+    s += "  --all                  list every page from --offset on\n";
+    s += "  --instance-id ID       only the instance with this id\n";
+    s += "  --instance-name NAME   only instances with this name\n";
+    s += "  --status NAME          only instances in this state (Running, Frozen, ...)\n";
+    s += "\n";
+    s += "Output (data on stdout; a summary line and errors on stderr):\n";
+    s += "  --format FORMAT        table (default), json, jsonl, csv or none:\n";
+    s += "                           table  aligned columns (ID NAME STATUS SPEC CREATED\n";
+    s += "                                  EIP), printed once all pages arrived\n";
+    s += "                           json   the page object; with --all a JSON array of\n";
+    s += "                                  page objects, one per line\n";
+    s += "                           jsonl  one instance per line, as the API sends it,\n";
+    s += "                                  written as each page arrives\n";
+    s += "                           csv    header row, RFC 4180 quoting, times in UTC\n";
+    s += "                           none   decode everything, print only the summary\n";
+    s += "\n";
+    s += "Other:\n";
+    s += "  --demo                 list 250 instances from a built-in emulator over real,\n";
+    s += "                         verified TLS (needs no endpoint, project or token);\n";
+    s += "                         implies --all, 100 per page unless --limit is given\n";
+    s += "  --help, -h             print this help and exit\n";
+    s += "  --version              print the version and exit\n";
+    s += "\n";
+    s += "Exit status: 0 success, 2 usage or validation error (nothing sent),\n";
+    s += "3 authentication or permission refused (HTTP 401/403), 4 any other failure.\n";
+    return s;
+}
+
+std::string_view trim_trailing_whitespace(std::string_view s) noexcept {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
+                          s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+token_result load_token(options const& opts, env_lookup const& env) {
+    token_result r;
+    std::string source;
+    std::string raw;
+    if (opts.token_file) {
+        auto const& path = *opts.token_file;
+        source = "--token-file " + quote(path);
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                                          &std::fclose);
+        if (!f) {
+            int const err = errno;  // before anything else can change it
+            r.error = "cannot read " + source + ": " + std::strerror(err);
+            return r;
+        }
+        char buf[4096];
+        while (true) {
+            auto const n = std::fread(buf, 1, sizeof buf, f.get());
+            raw.append(buf, n);
+            if (raw.size() > max_token_bytes) {
+                r.error = source + " is larger than 1 MiB; is it the right file?";
+                return r;
+            }
+            if (n < sizeof buf) break;
+        }
+        if (std::ferror(f.get())) {
+            int const err = errno;
+            r.error = "cannot read " + source + ": " + std::strerror(err);
+            return r;
+        }
+    } else {
+        source = token_env;
+        auto v = env(token_env);
+        if (!v) {
+            r.error = std::string("no token: set ") + token_env + " or use --token-file PATH";
+            return r;
+        }
+        raw = std::move(*v);
+    }
+    auto const token = trim_trailing_whitespace(raw);
+    if (token.empty()) {
+        r.error = source + " is empty";
+        return r;
+    }
+    // CR/LF in a header value would let the token inject headers; any control character
+    // means the wrong file or a broken variable. The token itself is never echoed.
+    if (std::any_of(token.begin(), token.end(), [](char c) {
+            auto const u = static_cast<unsigned char>(c);
+            return u < 0x20 || u == 0x7f;
+        })) {
+        r.error = "the token from " + source + " contains control characters";
+        return r;
+    }
+    r.token.assign(token);
+    return r;
+}
+
+}  // namespace apig::cli

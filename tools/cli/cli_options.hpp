@@ -1,0 +1,108 @@
+#pragma once
+
+// Command-line parsing of apig-instances. Pure logic (no I/O except reading the token file in
+// load_token), so every rule of the command line can be unit-tested.
+
+#include <apig/model.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace apig::cli {
+
+inline constexpr std::string_view program_name = "apig-instances";
+
+/// Environment variable holding the IAM token. The token is only ever read from here or from
+/// --token-file: a command-line argument would be visible to every user in the process list.
+inline constexpr char const* token_env = "APIG_AUTH_TOKEN";
+/// Environment variable used by Huawei's SDKs for the project id; --project-id overrides it.
+inline constexpr char const* project_id_env = "HUAWEICLOUD_SDK_PROJECT_ID";
+
+/// Page size used by --all when no --limit is given: the API's maximum, so a listing needs
+/// as few round trips as possible.
+inline constexpr std::int32_t all_default_limit = 500;
+/// Page size of --demo when no --limit is given: small enough that the demo shows paging.
+inline constexpr std::int32_t demo_default_limit = 100;
+
+/// Output formats of --format.
+enum class output_format { table, json, jsonl, csv, none };
+
+/// `table`, `json`, ... -> the format; nullopt for anything else.
+std::optional<output_format> parse_format(std::string_view s) noexcept;
+
+/// Everything the command line (and HUAWEICLOUD_SDK_PROJECT_ID) said, checked for syntax and
+/// range. The token is deliberately not here, only where to read it from (see load_token), so
+/// an `options` can be logged or compared in tests without exposing a secret.
+struct options {
+    std::string endpoint;                   ///< --endpoint
+    std::string project_id;                 ///< --project-id or HUAWEICLOUD_SDK_PROJECT_ID
+    std::optional<std::string> token_file;  ///< --token-file
+    std::string ca_file;                    ///< --ca-file
+    bool insecure = false;                  ///< --insecure
+    bool demo = false;                      ///< --demo
+    /// --all (also implied by --demo): walk every page from `request.offset`.
+    bool all = false;
+    /// The first request: offset, limit (resolved to its default when not given) and filters.
+    list_request request;
+    output_format format = output_format::table;
+    /// --max-attempts: accepted and validated now, used once the client retries.
+    std::optional<int> max_attempts;
+    /// --timeout, rounded up to whole milliseconds (becomes client_options::request_timeout).
+    std::optional<std::chrono::milliseconds> timeout;
+    /// --max-connections / --concurrency: accepted and validated now, not used yet.
+    std::optional<int> max_connections;
+    std::optional<int> concurrency;
+};
+
+/// What the command line asks for besides a normal run.
+struct show_help {};
+struct show_version {};
+/// A usage or validation error: exit code 2, no request sent. `message` is one line, without
+/// the program name, and never contains a token.
+struct usage_error {
+    std::string message;
+};
+
+using parse_result = std::variant<options, show_help, show_version, usage_error>;
+
+/// Reads an environment variable; nullopt when unset. Injected so tests need no real env.
+using env_lookup = std::function<std::optional<std::string>(char const* name)>;
+
+/// The process environment (std::getenv).
+env_lookup process_env();
+
+/// Parses the arguments after argv[0]. Accepts `--name value` and `--name=value`; `--help`
+/// and `--version` win as soon as they are seen. Checks every value, the required options
+/// (unless --demo) and finally the request itself with apig::validate, so that a bad
+/// request is reported before any client exists.
+parse_result parse_args(std::span<char const* const> args, env_lookup const& env);
+
+/// The usage text printed by --help: every option with a one-line description.
+std::string usage_text();
+
+/// The status names --status accepts (every known `apig::status`), comma separated, in
+/// code order: "Creating, CreateSuccess, ...".
+std::string valid_status_names();
+
+/// Where the token came from, or why there is none. `error` is empty on success; it names the
+/// source (variable or file) but never contains the token.
+struct token_result {
+    std::string token;
+    std::string error;
+};
+
+/// The token: the content of --token-file if given (else APIG_AUTH_TOKEN), with trailing
+/// whitespace (the usual final newline) removed. Fails if it is missing, empty, too large, or
+/// contains control characters (which could split the HTTP header it is sent in).
+token_result load_token(options const& opts, env_lookup const& env);
+
+/// `s` without trailing spaces, tabs, CR and LF.
+std::string_view trim_trailing_whitespace(std::string_view s) noexcept;
+
+}  // namespace apig::cli

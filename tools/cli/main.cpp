@@ -1,0 +1,178 @@
+// apig-instances: lists Huawei Cloud APIG dedicated instances (ListInstancesV2) from the
+// command line. Data goes to stdout in the chosen --format; one summary line and errors go to
+// stderr. See `apig-instances --help` and cli_options.hpp for the command line.
+
+#include "cli_options.hpp"
+#include "listing.hpp"
+#include "output.hpp"
+
+#include <apig/apig.hpp>
+#include <apig/emulator.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace {
+
+namespace cli = apig::cli;
+
+/// Instances the --demo emulator serves: more than two pages of the demo's default limit.
+constexpr std::size_t demo_instance_count = 250;
+
+void print_error(std::string_view message) {
+    std::cerr << cli::program_name << ": error: " << message << '\n';
+}
+
+/// Lists every page the cursor asks for, handing each to the writer as it arrives. Returns
+/// the failure, or an empty error_info.
+boost::asio::awaitable<apig::error_info> list_pages(apig::client& client, cli::page_cursor& cursor,
+                                                    cli::page_writer& writer) {
+    while (!cursor.done()) {
+        apig::instance_page page;
+        try {
+            page = co_await client.list_instances(cursor.next_request());
+        } catch (apig::api_error const& e) {
+            co_return e.info();
+        }
+        writer.write_page(page);
+        cursor.advance(page);
+    }
+    co_return apig::error_info{};
+}
+
+/// Runs one listing on an io_context in this thread; the emulator (if any) runs on its own.
+int run(cli::options const& opts, apig::client_options copts) {
+    if (opts.insecure)
+        std::cerr << cli::program_name
+                  << ": warning: --insecure: the server's certificate is not verified; anyone "
+                     "on the network path can read the token and the data\n";
+    if (opts.timeout) copts.request_timeout = *opts.timeout;
+
+    boost::asio::io_context ioc;
+    std::optional<apig::client> client;
+    try {
+        client.emplace(ioc.get_executor(), std::move(copts));
+    } catch (apig::api_error const& e) {
+        // Rejected options (endpoint not https, unreadable CA file, ...): nothing was sent.
+        print_error(e.info().message.empty() ? std::string(e.what()) : e.info().message);
+        return e.code() == apig::errc::invalid_argument ? cli::exit_usage : cli::exit_failure;
+    }
+
+    // Several pages can come (and --demo always walks them all): a JSON array then.
+    auto const writer = cli::make_writer(opts.format, std::cout, opts.all);
+    cli::page_cursor cursor(opts.request, opts.all);
+    apig::error_info failure;
+    std::exception_ptr crash;
+    auto const start = std::chrono::steady_clock::now();
+    boost::asio::co_spawn(ioc, list_pages(*client, cursor, *writer),
+                          [&](std::exception_ptr e, apig::error_info info) {
+                              crash = e;
+                              failure = std::move(info);
+                          });
+    ioc.run();
+    std::chrono::duration<double> const elapsed = std::chrono::steady_clock::now() - start;
+    if (crash) std::rethrow_exception(crash);
+
+    bool const failed = static_cast<bool>(failure.code);
+    // A failure before the first page leaves stdout empty: a bare table header or "[]" would
+    // look like an empty listing.
+    if (!failed || cursor.pages() > 0) writer->finish();
+    std::cout.flush();
+    if (!std::cout) {
+        print_error("cannot write to standard output");
+        return cli::exit_failure;
+    }
+    // After a failure the summary is only worth a line if something was received.
+    if (!failed || cursor.pages() > 0) {
+        cli::listing_stats stats;
+        stats.instances = cursor.instances();
+        stats.pages = cursor.pages();
+        stats.total = cursor.total();
+        stats.seconds = elapsed.count();
+        stats.complete = !failed;
+        std::cerr << cli::format_summary(stats) << '\n';
+    }
+    if (!failed) return cli::exit_ok;
+    print_error(failure.message.empty() ? failure.code.message() : failure.message);
+    return cli::exit_status_for(failure.code);
+}
+
+/// --demo: an in-process emulator with its own throwaway CA. The client trusts exactly that
+/// CA (not the system store) and keeps verification on, so the demo goes through the same TLS
+/// path as a real endpoint.
+int run_demo(cli::options const& opts) {
+    std::unique_ptr<apig::emulator::server> server;
+    apig::emulator::options eo;
+    eo.instance_count = demo_instance_count;
+    try {
+        server = std::make_unique<apig::emulator::server>(eo);
+    } catch (std::exception const& e) {
+        print_error(std::string("cannot start the demo server: ") + e.what());
+        return cli::exit_failure;
+    }
+    apig::client_options copts;
+    copts.endpoint = server->endpoint();
+    copts.project_id = eo.project_ids.front();
+    copts.credentials.token = eo.token;
+    copts.tls.use_system_trust_store = false;
+    copts.tls.ca_pem = server->ca_pem();
+    return run(opts, std::move(copts));  // the server outlives the client
+}
+
+int run_remote(cli::options const& opts) {
+    auto const token = cli::load_token(opts, cli::process_env());
+    if (!token.error.empty()) {
+        print_error(token.error);
+        return cli::exit_usage;
+    }
+    apig::client_options copts;
+    copts.endpoint = opts.endpoint;
+    copts.project_id = opts.project_id;
+    copts.credentials.token = token.token;
+    copts.tls.ca_file = opts.ca_file;
+    copts.tls.insecure_skip_verify = opts.insecure;
+    return run(opts, std::move(copts));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        char const* const* const first = argc > 0 ? argv + 1 : argv;
+        std::span<char const* const> const args(first,
+                                                argc > 0 ? static_cast<std::size_t>(argc - 1) : 0);
+        auto const parsed = cli::parse_args(args, cli::process_env());
+        if (std::holds_alternative<cli::show_help>(parsed)) {
+            std::cout << cli::usage_text() << std::flush;
+            return std::cout ? cli::exit_ok : cli::exit_failure;
+        }
+        if (std::holds_alternative<cli::show_version>(parsed)) {
+            std::cout << cli::program_name << ' ' << apig::version_string << '\n' << std::flush;
+            return std::cout ? cli::exit_ok : cli::exit_failure;
+        }
+        if (auto const* err = std::get_if<cli::usage_error>(&parsed)) {
+            print_error(err->message);
+            return cli::exit_usage;
+        }
+        auto const& opts = std::get<cli::options>(parsed);
+        return opts.demo ? run_demo(opts) : run_remote(opts);
+    } catch (std::exception const& e) {
+        print_error(e.what());
+        return cli::exit_failure;
+    } catch (...) {
+        print_error("unexpected failure");
+        return cli::exit_failure;
+    }
+}

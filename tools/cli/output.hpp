@@ -1,0 +1,79 @@
+#pragma once
+
+// Output of apig-instances: the five --format writers and the helpers they share. Writers get
+// pages as they arrive and write to any std::ostream, so tests can capture their output.
+
+#include "cli_options.hpp"
+
+#include <apig/model.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace apig::cli {
+
+/// Receives every page of a listing, in order.
+class page_writer {
+public:
+    virtual ~page_writer() = default;
+    /// One page; streaming formats write (and flush) it at once.
+    virtual void write_page(instance_page const& page) = 0;
+    /// After the last page, also after a failure: leaves the output in a valid form with
+    /// whatever was received (the table is printed, a JSON array is closed). Whether the
+    /// listing is complete is told by the exit status and the summary line, not by stdout.
+    virtual void finish() = 0;
+};
+
+/// The writer for `format`. `as_array` (json only): write a JSON array of page objects
+/// instead of one page object; used whenever more than one page may come (--all, --demo).
+std::unique_ptr<page_writer> make_writer(output_format format, std::ostream& out, bool as_array);
+
+/// Terminal columns taken by UTF-8 text: one per code point, two for East Asian wide and
+/// fullwidth characters, none for combining marks and zero-width characters. Invalid bytes
+/// count one each.
+std::size_t display_width(std::string_view utf8) noexcept;
+
+/// `s` made safe to print to a terminal: invalid UTF-8, control characters (C0, DEL, C1) and
+/// bidirectional overrides become U+FFFD, so data from the server cannot move the cursor,
+/// change colours or reorder the line.
+std::string sanitize_for_terminal(std::string_view s);
+
+/// `s` cut to at most `max_width` columns, ending in "…" when cut. Expects sanitized text.
+std::string truncate_to_width(std::string_view s, std::size_t max_width);
+
+/// `epoch_ms` as ISO-8601 UTC: `2020-03-27T09:53:45Z`, or with `with_millis`
+/// `2020-03-27T09:53:45.070Z`. Years outside 0000..9999 (nonsense from the server) have no
+/// plain ISO-8601 form; the raw number is returned instead so nothing is lost.
+std::string format_utc(std::int64_t epoch_ms, bool with_millis);
+
+/// One CSV field with RFC 4180 quoting: quoted when it contains `,`, `"`, CR or LF, with
+/// `"` doubled.
+std::string csv_field(std::string_view s);
+
+/// The header row and the row of an instance, without line end (columns: id, instance_name,
+/// status, instance_status, spec, type, create_time, eip_address, charging_mode,
+/// enterprise_project_id, loadbalancer_provider; absent fields are empty).
+std::string csv_header();
+std::string csv_row(instance const& inst);
+
+/// Counts for the summary line.
+struct listing_stats {
+    std::uint64_t instances = 0;
+    std::uint64_t pages = 0;
+    /// `total` of the last page received, if it had one.
+    std::optional<std::int64_t> total;
+    double seconds = 0;
+    /// False when the listing stopped on an error.
+    bool complete = true;
+};
+
+/// The summary line (no newline): `42 instances, 1 page, 0.123 s`, or with a known total
+/// `42 of 10001 instances, 1 page, 0.123 s`; `, incomplete` is appended after a failure.
+std::string format_summary(listing_stats const& s);
+
+}  // namespace apig::cli

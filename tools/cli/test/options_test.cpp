@@ -1,0 +1,326 @@
+// Command-line parsing of apig-instances (cli_options.hpp).
+
+#include "cli_options.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace cli = apig::cli;
+
+/// A fake environment for parse_args / load_token.
+cli::env_lookup env_of(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](char const* name) -> std::optional<std::string> {
+        auto const it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+cli::parse_result parse(std::vector<char const*> args, std::map<std::string, std::string> env = {}) {
+    return cli::parse_args(args, env_of(std::move(env)));
+}
+
+/// Parses a valid command line (endpoint and project are added) and returns its options.
+cli::options parse_ok(std::vector<char const*> args) {
+    args.insert(args.begin(), {"--endpoint", "https://example.com", "--project-id", "p1"});
+    auto r = parse(args);
+    if (auto const* e = std::get_if<cli::usage_error>(&r)) FAIL("unexpected error: " << e->message);
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    return std::get<cli::options>(r);
+}
+
+/// The error message of a command line that must be rejected (endpoint and project added).
+std::string parse_error(std::vector<char const*> args) {
+    args.insert(args.begin(), {"--endpoint", "https://example.com", "--project-id", "p1"});
+    auto r = parse(args);
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+    return std::get<cli::usage_error>(r).message;
+}
+
+bool contains(std::string const& s, std::string_view part) {
+    return s.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("parse_args: defaults") {
+    auto const o = parse_ok({});
+    CHECK(o.endpoint == "https://example.com");
+    CHECK(o.project_id == "p1");
+    CHECK(o.request.offset == 0);
+    CHECK(o.request.limit == 20);
+    CHECK_FALSE(o.all);
+    CHECK_FALSE(o.demo);
+    CHECK_FALSE(o.insecure);
+    CHECK(o.format == cli::output_format::table);
+    CHECK_FALSE(o.token_file);
+    CHECK_FALSE(o.timeout);
+    CHECK_FALSE(o.max_attempts);
+}
+
+TEST_CASE("parse_args: every option, both spellings") {
+    auto const o = parse_ok({"--offset", "40", "--limit=50", "--instance-id", "abc",
+                             "--instance-name=my name", "--status", "Running", "--format=csv",
+                             "--ca-file", "/tmp/ca.pem", "--token-file", "/tmp/t",
+                             "--max-attempts", "3", "--timeout", "2.5", "--max-connections",
+                             "4", "--concurrency=8", "--insecure", "--all"});
+    CHECK(o.request.offset == 40);
+    CHECK(o.request.limit == 50);
+    CHECK(o.request.instance_id == "abc");
+    CHECK(o.request.instance_name == "my name");
+    REQUIRE(o.request.status);
+    CHECK(*o.request.status == apig::status::running);
+    CHECK(o.format == cli::output_format::csv);
+    CHECK(o.ca_file == "/tmp/ca.pem");
+    CHECK(o.token_file == "/tmp/t");
+    CHECK(o.max_attempts == 3);
+    CHECK(o.timeout == std::chrono::milliseconds(2500));
+    CHECK(o.max_connections == 4);
+    CHECK(o.concurrency == 8);
+    CHECK(o.insecure);
+    CHECK(o.all);
+}
+
+TEST_CASE("parse_args: --all without --limit uses 500, with --limit keeps it") {
+    CHECK(parse_ok({"--all"}).request.limit == 500);
+    CHECK(parse_ok({"--all", "--limit", "30"}).request.limit == 30);
+    CHECK(parse_ok({"--limit", "30", "--all"}).request.limit == 30);
+}
+
+TEST_CASE("parse_args: --help and --version") {
+    CHECK(std::holds_alternative<cli::show_help>(parse({"--help"})));
+    CHECK(std::holds_alternative<cli::show_help>(parse({"-h"})));
+    CHECK(std::holds_alternative<cli::show_version>(parse({"--version"})));
+    // They need nothing else and win over a later error.
+    CHECK(std::holds_alternative<cli::show_help>(parse({"--help", "--bogus"})));
+}
+
+TEST_CASE("parse_args: the project id comes from the environment unless given") {
+    auto r = parse({"--endpoint", "https://example.com"}, {{"HUAWEICLOUD_SDK_PROJECT_ID", "envp"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).project_id == "envp");
+
+    r = parse({"--endpoint", "https://example.com", "--project-id", "argp"},
+              {{"HUAWEICLOUD_SDK_PROJECT_ID", "envp"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).project_id == "argp");
+}
+
+TEST_CASE("parse_args: required options") {
+    auto r = parse({"--project-id", "p"});
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+    CHECK(contains(std::get<cli::usage_error>(r).message, "--endpoint is required"));
+
+    r = parse({"--endpoint", "https://example.com"});
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+    CHECK(contains(std::get<cli::usage_error>(r).message, "--project-id is required"));
+}
+
+TEST_CASE("parse_args: bad numbers") {
+    CHECK(parse_error({"--limit", "abc"}) == "--limit: expected an integer, got 'abc'");
+    CHECK(contains(parse_error({"--limit", "12x"}), "expected an integer"));
+    CHECK(contains(parse_error({"--limit", "+5"}), "expected an integer"));
+    CHECK(contains(parse_error({"--limit", " 5"}), "expected an integer"));
+    CHECK(contains(parse_error({"--offset", "1.5"}), "--offset: expected an integer"));
+    CHECK(contains(parse_error({"--offset", "99999999999999999999"}), "--offset: out of range"));
+    CHECK(contains(parse_error({"--max-attempts", "0"}), "--max-attempts: must be an integer >= 1"));
+    CHECK(contains(parse_error({"--max-attempts", "x"}), "--max-attempts: expected an integer"));
+    CHECK(contains(parse_error({"--max-connections", "-1"}), "--max-connections"));
+    CHECK(contains(parse_error({"--concurrency", "0"}), "--concurrency"));
+}
+
+TEST_CASE("parse_args: the limit range comes from apig::validate") {
+    // Whatever words validate uses, they name the field and the maximum.
+    for (char const* bad : {"0", "-1", "501", "99999999999999999999", "-99999999999999999999"}) {
+        CAPTURE(bad);
+        auto const msg = parse_error({"--limit", bad});
+        CHECK(contains(msg, "limit"));
+        CHECK(contains(msg, "500"));
+    }
+    CHECK(parse_ok({"--limit", "1"}).request.limit == 1);
+    CHECK(parse_ok({"--limit", "500"}).request.limit == 500);
+    CHECK(contains(parse_error({"--offset", "-1"}), "offset"));
+}
+
+TEST_CASE("parse_args: --timeout") {
+    CHECK(parse_ok({"--timeout", "30"}).timeout == std::chrono::seconds(30));
+    CHECK(parse_ok({"--timeout", "0.0001"}).timeout == std::chrono::milliseconds(1));
+    CHECK(parse_ok({"--timeout", "86400"}).timeout == std::chrono::hours(24));
+    for (char const* bad : {"0", "-1", "abc", "inf", "nan", "1e3", "86401", "1s"}) {
+        CAPTURE(bad);
+        CHECK(contains(parse_error({"--timeout", bad}), "--timeout"));
+    }
+}
+
+TEST_CASE("parse_args: --status accepts exactly the known names") {
+    CHECK(*parse_ok({"--status", "UnRegisterFailed"}).request.status ==
+          apig::status::unregister_failed);
+    CHECK(*parse_ok({"--status", "ResizeTimeout"}).request.status == apig::status::resize_timeout);
+    auto const msg = parse_error({"--status", "running"});
+    CHECK(contains(msg, "unknown status 'running'"));
+    CHECK(contains(msg, "Running"));
+    CHECK(contains(msg, "Creating"));
+}
+
+TEST_CASE("valid_status_names lists every status in code order") {
+    auto const names = cli::valid_status_names();
+    CHECK(names.starts_with("Creating, CreateSuccess, CreateFail, "));
+    CHECK(names.ends_with("Resizing, ResizeFailed, ResizeTimeout"));
+    CHECK(contains(names, "UnRegisterFailed"));
+}
+
+TEST_CASE("parse_args: --format") {
+    CHECK(parse_ok({"--format", "json"}).format == cli::output_format::json);
+    CHECK(parse_ok({"--format", "jsonl"}).format == cli::output_format::jsonl);
+    CHECK(parse_ok({"--format", "none"}).format == cli::output_format::none);
+    CHECK(parse_ok({"--format", "table"}).format == cli::output_format::table);
+    CHECK(contains(parse_error({"--format", "xml"}), "table, json, jsonl, csv, none"));
+}
+
+TEST_CASE("parse_args: malformed command lines") {
+    CHECK(parse_error({"--limit"}) == "--limit requires a value (see --help)");
+    // A following option is not taken as a value.
+    CHECK(parse_error({"--instance-id", "--all"}) == "--instance-id requires a value (see --help)");
+    CHECK(contains(parse_error({"--instance-id", ""}), "must not be empty"));
+    CHECK(contains(parse_error({"--instance-id="}), "must not be empty"));
+    CHECK(parse_error({"--bogus"}) == "unknown option '--bogus' (see --help)");
+    CHECK(contains(parse_error({"--all=yes"}), "--all does not take a value"));
+    CHECK(contains(parse_error({"-x"}), "unexpected argument"));
+    CHECK(contains(parse_error({"--", "x"}), "unexpected argument"));
+}
+
+TEST_CASE("parse_args: a token on the command line is refused and never echoed") {
+    for (char const* opt : {"--token=s3cret", "--auth-token=s3cret"}) {
+        auto const msg = parse_error({opt});
+        CHECK(contains(msg, "not accepted on the command line"));
+        CHECK_FALSE(contains(msg, "s3cret"));
+    }
+    auto msg = parse_error({"--token", "s3cret"});
+    CHECK_FALSE(contains(msg, "s3cret"));
+    // Neither an unknown option with a value nor a positional argument is echoed whole.
+    msg = parse_error({"--tokn=s3cret"});
+    CHECK(contains(msg, "'--tokn'"));
+    CHECK_FALSE(contains(msg, "s3cret"));
+    msg = parse_error({"s3cret"});
+    CHECK_FALSE(contains(msg, "s3cret"));
+}
+
+TEST_CASE("parse_args: echoed values are sanitized") {
+    auto const msg = parse_error({"--limit", "a\x1b[31mb"});
+    CHECK_FALSE(contains(msg, "\x1b"));
+}
+
+TEST_CASE("parse_args: --demo") {
+    auto r = parse({"--demo"});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    auto o = std::get<cli::options>(r);
+    CHECK(o.demo);
+    CHECK(o.all);
+    CHECK(o.request.limit == 100);
+
+    r = parse({"--demo", "--limit", "7", "--format", "none"});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).request.limit == 7);
+
+    r = parse({"--demo", "--endpoint", "https://x", "--insecure"});
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+    CHECK(contains(std::get<cli::usage_error>(r).message, "--endpoint, --insecure"));
+
+    r = parse({"--demo", "--limit", "0"});
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+}
+
+TEST_CASE("usage_text names every option") {
+    auto const text = cli::usage_text();
+    for (char const* opt : {"--endpoint", "--project-id", "--token-file", "--ca-file", "--insecure",
+                            "--offset", "--limit", "--all", "--instance-id", "--instance-name",
+                            "--status", "--max-attempts", "--timeout", "--max-connections",
+                            "--concurrency", "--format", "--demo", "--help", "--version",
+                            "APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID"}) {
+        CAPTURE(opt);
+        CHECK(contains(text, opt));
+    }
+}
+
+TEST_CASE("trim_trailing_whitespace") {
+    CHECK(cli::trim_trailing_whitespace("abc\n") == "abc");
+    CHECK(cli::trim_trailing_whitespace("abc \t\r\n\n") == "abc");
+    CHECK(cli::trim_trailing_whitespace(" abc") == " abc");
+    CHECK(cli::trim_trailing_whitespace("\n\n") == "");
+    CHECK(cli::trim_trailing_whitespace("") == "");
+}
+
+namespace {
+
+/// A file in the temp directory, removed at scope exit.
+struct temp_file {
+    std::filesystem::path path;
+    explicit temp_file(std::string const& content) {
+        path = std::filesystem::temp_directory_path() /
+               ("apig-cli-test-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        std::ofstream(path, std::ios::binary) << content;
+    }
+    ~temp_file() {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+    }
+    temp_file(temp_file const&) = delete;
+    temp_file& operator=(temp_file const&) = delete;
+};
+
+cli::options with_token_file(std::string const& path) {
+    cli::options o;
+    o.token_file = path;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("load_token: from the environment") {
+    auto r = cli::load_token(cli::options{}, env_of({{"APIG_AUTH_TOKEN", "tok\n"}}));
+    CHECK(r.error.empty());
+    CHECK(r.token == "tok");
+
+    r = cli::load_token(cli::options{}, env_of({}));
+    CHECK(r.token.empty());
+    CHECK(contains(r.error, "no token"));
+
+    r = cli::load_token(cli::options{}, env_of({{"APIG_AUTH_TOKEN", " \n"}}));
+    CHECK(contains(r.error, "APIG_AUTH_TOKEN is empty"));
+
+    r = cli::load_token(cli::options{}, env_of({{"APIG_AUTH_TOKEN", "se\r\ncret"}}));
+    CHECK(contains(r.error, "control characters"));
+    CHECK_FALSE(contains(r.error, "cret"));
+}
+
+TEST_CASE("load_token: from --token-file, which wins over the environment") {
+    temp_file f("file-token \r\n\n");
+    auto r = cli::load_token(with_token_file(f.path.string()),
+                             env_of({{"APIG_AUTH_TOKEN", "env-token"}}));
+    CHECK(r.error.empty());
+    CHECK(r.token == "file-token");
+
+    temp_file empty("\n");
+    r = cli::load_token(with_token_file(empty.path.string()), env_of({}));
+    CHECK(contains(r.error, "is empty"));
+
+    temp_file two_lines("line1\nline2\n");
+    r = cli::load_token(with_token_file(two_lines.path.string()), env_of({}));
+    CHECK(contains(r.error, "control characters"));
+    CHECK_FALSE(contains(r.error, "line1"));
+
+    r = cli::load_token(with_token_file("/nonexistent/apig-token"), env_of({}));
+    CHECK(contains(r.error, "cannot read --token-file '/nonexistent/apig-token'"));
+
+    temp_file huge(std::string((std::size_t{1} << 20) + 1, 'a'));
+    r = cli::load_token(with_token_file(huge.path.string()), env_of({}));
+    CHECK(contains(r.error, "larger than 1 MiB"));
+}
