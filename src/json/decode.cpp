@@ -1,0 +1,711 @@
+// JSON -> model: a boost::json::basic_parser handler that writes straight into an
+// instance_page, with no DOM.
+//
+// Design (the decoder is on the hot path of every page):
+// - The handler is a flat state machine over the page's fixed shape
+//   (root object > instances array > instance object > cbc_operation_locks array > lock
+//   object). Anything else (unknown fields of any shape) is skipped with a nesting counter:
+//   no allocation, no stack.
+// - Keys are matched by a switch on their length, then one comparison; a key split across
+//   chunks is assembled in a fixed 32-byte buffer (longer keys are unknown by definition).
+// - Strings go straight into their target std::string (one allocation of the right size when
+//   the string arrives in one piece). Enum names are matched from the parser's buffer without
+//   allocating; only a name split across chunks is assembled, in a reused scratch string.
+// - The JSON path of an error is rebuilt from the state machine when (and only when) an error
+//   occurs, so the happy path keeps no path strings.
+//
+// Semantics:
+// - The root must be an object. `null` for a field means "absent" (std::nullopt, or an empty
+//   `instances`). Elements of `instances` / `cbc_operation_locks` must be objects.
+// - Integer fields reject strings, booleans and any floating-point number (1.5, 6.0, 1e3);
+//   int32 fields reject numbers outside int32, int64 fields numbers outside int64.
+//   `size` and `total` must not be negative.
+// - Duplicate keys: the last one wins (a later `"id":null` makes `id` absent again; a second
+//   `instances` array replaces the first).
+// - Invalid JSON (including invalid UTF-8, and nesting deeper than 64 levels) is reported with
+//   the parser's message and the byte offset.
+// - The root's own path is written `$`, e.g. `bad response: $: expected an object, got an array`.
+
+#include "json/decode.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <string>
+
+namespace apig::json {
+namespace {
+
+using boost::system::error_code;
+
+constexpr std::size_t max_depth = 64;
+
+enum class field : std::uint8_t {
+    unknown,
+    // root
+    size,
+    total,
+    instances,
+    // instance
+    id,
+    project_id,
+    instance_name,
+    status,
+    instance_status,
+    type,
+    spec,
+    create_time,
+    enterprise_project_id,
+    eip_address,
+    charging_mode,
+    cbc_metadata,
+    loadbalancer_provider,
+    cbc_operation_locks,
+    // cbc_operation_lock
+    lock_scene,
+    lock_source_id,
+};
+
+enum class kind : std::uint8_t { none, string, enum_string, int32, int64, array };
+
+constexpr std::string_view field_name(field f) noexcept {
+    switch (f) {
+    case field::unknown: return "?";
+    case field::size: return "size";
+    case field::total: return "total";
+    case field::instances: return "instances";
+    case field::id: return "id";
+    case field::project_id: return "project_id";
+    case field::instance_name: return "instance_name";
+    case field::status: return "status";
+    case field::instance_status: return "instance_status";
+    case field::type: return "type";
+    case field::spec: return "spec";
+    case field::create_time: return "create_time";
+    case field::enterprise_project_id: return "enterprise_project_id";
+    case field::eip_address: return "eip_address";
+    case field::charging_mode: return "charging_mode";
+    case field::cbc_metadata: return "cbc_metadata";
+    case field::loadbalancer_provider: return "loadbalancer_provider";
+    case field::cbc_operation_locks: return "cbc_operation_locks";
+    case field::lock_scene: return "lock_scene";
+    case field::lock_source_id: return "lock_source_id";
+    }
+    return "?";
+}
+
+constexpr kind field_kind(field f) noexcept {
+    switch (f) {
+    case field::unknown: return kind::none;
+    case field::size:
+    case field::instance_status:
+    case field::charging_mode: return kind::int32;
+    case field::total:
+    case field::create_time: return kind::int64;
+    case field::instances:
+    case field::cbc_operation_locks: return kind::array;
+    case field::status:
+    case field::spec:
+    case field::loadbalancer_provider: return kind::enum_string;
+    case field::id:
+    case field::project_id:
+    case field::instance_name:
+    case field::type:
+    case field::enterprise_project_id:
+    case field::eip_address:
+    case field::cbc_metadata:
+    case field::lock_scene:
+    case field::lock_source_id: return kind::string;
+    }
+    return kind::none;
+}
+
+field match_root_key(std::string_view k) noexcept {
+    switch (k.size()) {
+    case 4: if (k == "size") return field::size; break;
+    case 5: if (k == "total") return field::total; break;
+    case 9: if (k == "instances") return field::instances; break;
+    default: break;
+    }
+    return field::unknown;
+}
+
+field match_instance_key(std::string_view k) noexcept {
+    switch (k.size()) {
+    case 2: if (k == "id") return field::id; break;
+    case 4:
+        if (k == "type") return field::type;
+        if (k == "spec") return field::spec;
+        break;
+    case 6: if (k == "status") return field::status; break;
+    case 10: if (k == "project_id") return field::project_id; break;
+    case 11:
+        if (k == "create_time") return field::create_time;
+        if (k == "eip_address") return field::eip_address;
+        break;
+    case 12: if (k == "cbc_metadata") return field::cbc_metadata; break;
+    case 13:
+        if (k == "instance_name") return field::instance_name;
+        if (k == "charging_mode") return field::charging_mode;
+        break;
+    case 15: if (k == "instance_status") return field::instance_status; break;
+    case 19: if (k == "cbc_operation_locks") return field::cbc_operation_locks; break;
+    case 21:
+        if (k == "enterprise_project_id") return field::enterprise_project_id;
+        if (k == "loadbalancer_provider") return field::loadbalancer_provider;
+        break;
+    default: break;
+    }
+    return field::unknown;
+}
+
+field match_lock_key(std::string_view k) noexcept {
+    switch (k.size()) {
+    case 10: if (k == "lock_scene") return field::lock_scene; break;
+    case 14: if (k == "lock_source_id") return field::lock_source_id; break;
+    default: break;
+    }
+    return field::unknown;
+}
+
+inline std::string_view sv(boost::json::string_view s) noexcept { return {s.data(), s.size()}; }
+
+void append_index(std::string& out, std::size_t i) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, i);
+    out += '[';
+    out.append(buf, r.ptr);
+    out += ']';
+}
+
+/// The basic_parser handler. Public members are the parser's callbacks.
+class handler {
+public:
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+
+    explicit handler(instance_page& out) : out_(out) {}
+
+    /// "bad response: <path>: <what>" once a value was refused; empty otherwise.
+    std::string const& message() const noexcept { return message_; }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+
+    bool on_object_begin(error_code& ec) {
+        if (skip_ != 0) { ++skip_; return true; }
+        switch (ctx_) {
+        case ctx::top: ctx_ = ctx::root; return true;
+        case ctx::instances:
+            inst_ = &out_.instances.emplace_back();
+            ctx_ = ctx::instance;
+            return true;
+        case ctx::locks:
+            lock_ = &locks_->emplace_back();
+            ctx_ = ctx::lock;
+            return true;
+        default:
+            if (field_ == field::unknown) { skip_ = 1; return true; }
+            return mismatch(ec, "an object");
+        }
+    }
+
+    bool on_object_end(std::size_t, error_code&) {
+        if (skip_ != 0) { --skip_; return true; }
+        switch (ctx_) {
+        case ctx::instance: ctx_ = ctx::instances; break;
+        case ctx::lock: ctx_ = ctx::locks; break;
+        default: ctx_ = ctx::end; break;  // the root
+        }
+        return true;
+    }
+
+    bool on_array_begin(error_code& ec) {
+        if (skip_ != 0) { ++skip_; return true; }
+        switch (ctx_) {
+        case ctx::root:
+        case ctx::instance:
+        case ctx::lock:
+            if (field_ == field::unknown) { skip_ = 1; return true; }
+            if (field_ == field::instances) {
+                out_.instances.clear();  // a duplicate key replaces the earlier array
+                ctx_ = ctx::instances;
+                return true;
+            }
+            if (field_ == field::cbc_operation_locks) {
+                locks_ = &inst_->cbc_operation_locks.emplace();
+                ctx_ = ctx::locks;
+                return true;
+            }
+            return mismatch(ec, "an array");
+        default: return mismatch(ec, "an array");
+        }
+    }
+
+    bool on_array_end(std::size_t, error_code&) {
+        if (skip_ != 0) { --skip_; return true; }
+        ctx_ = ctx_ == ctx::locks ? ctx::instance : ctx::root;
+        return true;
+    }
+
+    bool on_key_part(boost::json::string_view s, std::size_t n, error_code&) {
+        if (skip_ != 0) return true;
+        if (n == s.size()) key_len_ = 0;  // first part
+        append_key(sv(s));
+        return true;
+    }
+
+    bool on_key(boost::json::string_view s, std::size_t n, error_code&) {
+        if (skip_ != 0) return true;
+        if (n == s.size()) {  // the whole key in one piece: match in place
+            field_ = match_key(sv(s));
+            return true;
+        }
+        append_key(sv(s));
+        field_ = key_len_ <= sizeof key_buf_ ? match_key({key_buf_, key_len_}) : field::unknown;
+        return true;
+    }
+
+    bool on_string_part(boost::json::string_view s, std::size_t n, error_code& ec) {
+        if (skip_ != 0) return true;
+        if (!in_object()) return mismatch(ec, "a string");
+        bool const first = n == s.size();
+        switch (field_kind(field_)) {
+        case kind::none: return true;
+        case kind::string: {
+            auto& slot = string_slot();
+            if (first || !slot) slot.emplace();
+            slot->append(s.data(), s.size());
+            return true;
+        }
+        case kind::enum_string:
+            if (first) scratch_.clear();
+            scratch_.append(s.data(), s.size());
+            return true;
+        default: return mismatch(ec, "a string");
+        }
+    }
+
+    bool on_string(boost::json::string_view s, std::size_t n, error_code& ec) {
+        if (skip_ != 0) return true;
+        if (!in_object()) return mismatch(ec, "a string");
+        bool const whole = n == s.size();
+        switch (field_kind(field_)) {
+        case kind::none: return true;
+        case kind::string: {
+            auto& slot = string_slot();
+            if (whole || !slot) slot.emplace(s.data(), s.size());
+            else slot->append(s.data(), s.size());
+            return true;
+        }
+        case kind::enum_string: {
+            std::string_view wire = sv(s);
+            if (!whole) {
+                scratch_.append(s.data(), s.size());
+                wire = scratch_;
+            }
+            set_enum(wire);
+            return true;
+        }
+        default: return mismatch(ec, "a string");
+        }
+    }
+
+    bool on_number_part(boost::json::string_view, error_code&) { return true; }
+
+    bool on_int64(std::int64_t i, boost::json::string_view, error_code& ec) {
+        if (skip_ != 0) return true;
+        if (!in_object()) return mismatch(ec, "a number");
+        switch (field_kind(field_)) {
+        case kind::none: return true;
+        case kind::int32:
+            if (i < std::numeric_limits<std::int32_t>::min() ||
+                i > std::numeric_limits<std::int32_t>::max())
+                return fail(ec, "integer out of int32 range");
+            return set_int(ec, i);
+        case kind::int64: return set_int(ec, i);
+        default: return mismatch(ec, "a number");
+        }
+    }
+
+    bool on_uint64(std::uint64_t, boost::json::string_view, error_code& ec) {
+        // Only called for values above INT64_MAX.
+        if (skip_ != 0) return true;
+        if (!in_object()) return mismatch(ec, "a number");
+        switch (field_kind(field_)) {
+        case kind::none: return true;
+        case kind::int32: return fail(ec, "integer out of int32 range");
+        case kind::int64: return fail(ec, "integer out of int64 range");
+        default: return mismatch(ec, "a number");
+        }
+    }
+
+    bool on_double(double d, boost::json::string_view, error_code& ec) {
+        if (skip_ != 0) return true;
+        if (!in_object()) return mismatch(ec, "a number");
+        switch (field_kind(field_)) {
+        case kind::none: return true;
+        case kind::int32:
+        case kind::int64:
+            // An integer too large for int64/uint64 arrives as a double: say so. (-2^63 itself
+            // arrives as an int64; a double equal to it is a rounded, smaller value.)
+            if (std::trunc(d) == d && (d >= 9223372036854775808.0 || d <= -9223372036854775808.0))
+                return fail(ec, field_kind(field_) == kind::int32 ? "integer out of int32 range"
+                                                                  : "integer out of int64 range");
+            return mismatch(ec, "a floating-point number");
+        default: return mismatch(ec, "a number");
+        }
+    }
+
+    bool on_bool(bool, error_code& ec) {
+        if (skip_ != 0) return true;
+        if (in_object() && field_ == field::unknown) return true;
+        return mismatch(ec, "a boolean");
+    }
+
+    bool on_null(error_code& ec) {
+        if (skip_ != 0) return true;
+        if (!in_object()) return mismatch(ec, "null");
+        switch (field_) {
+        case field::unknown: break;
+        case field::size: out_.size.reset(); break;
+        case field::total: out_.total.reset(); break;
+        case field::instances: out_.instances.clear(); break;
+        case field::status: inst_->status.reset(); break;
+        case field::instance_status: inst_->instance_status.reset(); break;
+        case field::spec: inst_->spec.reset(); break;
+        case field::create_time: inst_->create_time.reset(); break;
+        case field::charging_mode: inst_->charging_mode.reset(); break;
+        case field::loadbalancer_provider: inst_->loadbalancer_provider.reset(); break;
+        case field::cbc_operation_locks: inst_->cbc_operation_locks.reset(); break;
+        default: string_slot().reset(); break;
+        }
+        return true;
+    }
+
+    bool on_comment_part(boost::json::string_view, error_code&) { return true; }
+    bool on_comment(boost::json::string_view, error_code&) { return true; }
+
+private:
+    enum class ctx : std::uint8_t { top, root, instances, instance, locks, lock, end };
+
+    bool in_object() const noexcept {
+        return ctx_ == ctx::root || ctx_ == ctx::instance || ctx_ == ctx::lock;
+    }
+
+    field match_key(std::string_view k) const noexcept {
+        switch (ctx_) {
+        case ctx::root: return match_root_key(k);
+        case ctx::instance: return match_instance_key(k);
+        case ctx::lock: return match_lock_key(k);
+        default: return field::unknown;
+        }
+    }
+
+    void append_key(std::string_view s) noexcept {
+        // Keys longer than the buffer are unknown: only their length keeps counting.
+        if (key_len_ + s.size() <= sizeof key_buf_) std::memcpy(key_buf_ + key_len_, s.data(), s.size());
+        key_len_ += s.size();
+    }
+
+    std::optional<std::string>& string_slot() noexcept {
+        switch (field_) {
+        case field::id: return inst_->id;
+        case field::project_id: return inst_->project_id;
+        case field::instance_name: return inst_->instance_name;
+        case field::type: return inst_->type;
+        case field::enterprise_project_id: return inst_->enterprise_project_id;
+        case field::eip_address: return inst_->eip_address;
+        case field::cbc_metadata: return inst_->cbc_metadata;
+        case field::lock_scene: return lock_->lock_scene;
+        default: return lock_->lock_source_id;  // field::lock_source_id
+        }
+    }
+
+    void set_enum(std::string_view wire) {
+        switch (field_) {
+        case field::status: inst_->status = string_enum<apig::status>::from_wire(wire); break;
+        case field::spec: inst_->spec = string_enum<apig::spec>::from_wire(wire); break;
+        default:
+            inst_->loadbalancer_provider = string_enum<apig::loadbalancer_provider>::from_wire(wire);
+            break;
+        }
+    }
+
+    bool set_int(error_code& ec, std::int64_t i) {
+        switch (field_) {
+        case field::size:
+            if (i < 0) return fail(ec, "must not be negative");
+            out_.size = static_cast<std::int32_t>(i);
+            // A hint only: spare the vector its regrowth (capped, the server may lie).
+            if (out_.instances.empty())
+                out_.instances.reserve(static_cast<std::size_t>(std::min<std::int64_t>(i, 1000)));
+            return true;
+        case field::total:
+            if (i < 0) return fail(ec, "must not be negative");
+            out_.total = i;
+            return true;
+        case field::create_time: inst_->create_time = i; return true;
+        case field::instance_status:
+            inst_->instance_status = int_enum<apig::status>::from_wire(static_cast<std::int32_t>(i));
+            return true;
+        default:  // field::charging_mode
+            inst_->charging_mode =
+                int_enum<apig::charging_mode>::from_wire(static_cast<std::int32_t>(i));
+            return true;
+        }
+    }
+
+    /// "expected <what the position wants>, got <got>".
+    bool mismatch(error_code& ec, std::string_view got) {
+        std::string_view expected = "an object";
+        if (in_object()) {
+            switch (field_kind(field_)) {
+            case kind::string:
+            case kind::enum_string: expected = "a string"; break;
+            case kind::int32:
+            case kind::int64: expected = "an integer"; break;
+            case kind::array: expected = "an array"; break;
+            case kind::none: break;
+            }
+        }
+        std::string what;
+        what.reserve(32);
+        what.append("expected ").append(expected).append(", got ").append(got);
+        return fail(ec, what);
+    }
+
+    bool fail(error_code& ec, std::string_view what) {
+        std::string m = "bad response: ";
+        switch (ctx_) {
+        case ctx::top:
+        case ctx::end: m += '$'; break;
+        case ctx::root: m += field_name(field_); break;
+        case ctx::instances:
+            m += "instances";
+            append_index(m, out_.instances.size());
+            break;
+        case ctx::instance:
+            m += "instances";
+            append_index(m, out_.instances.size() - 1);
+            m += '.';
+            m += field_name(field_);
+            break;
+        case ctx::locks:
+            m += "instances";
+            append_index(m, out_.instances.size() - 1);
+            m += ".cbc_operation_locks";
+            append_index(m, locks_->size());
+            break;
+        case ctx::lock:
+            m += "instances";
+            append_index(m, out_.instances.size() - 1);
+            m += ".cbc_operation_locks";
+            append_index(m, locks_->size() - 1);
+            m += '.';
+            m += field_name(field_);
+            break;
+        }
+        m += ": ";
+        m += what;
+        message_ = std::move(m);
+        ec = make_error_code(errc::bad_response);
+        return false;
+    }
+
+    instance_page& out_;
+    instance* inst_ = nullptr;
+    std::vector<cbc_operation_lock>* locks_ = nullptr;
+    cbc_operation_lock* lock_ = nullptr;
+    std::size_t skip_ = 0;  // nesting depth inside an unknown value being skipped
+    ctx ctx_ = ctx::top;
+    field field_ = field::unknown;
+    std::size_t key_len_ = 0;
+    char key_buf_[32];
+    std::string scratch_;  // an enum name split across chunks
+    std::string message_;
+};
+
+using parser_type = boost::json::basic_parser<handler>;
+
+boost::json::parse_options parse_opts() noexcept {
+    boost::json::parse_options o;
+    o.max_depth = max_depth;
+    return o;
+}
+
+void reset_page(instance_page& out) noexcept {
+    out.size.reset();
+    out.total.reset();
+    out.instances.clear();  // keeps the capacity for a reused page
+}
+
+/// Turns the outcome of a write_some into `err`; `offset` is where the parser stopped.
+void record_error(error_info& err, parser_type const& p, error_code const& ec, std::size_t offset) {
+    err.code = make_error_code(errc::bad_response);
+    if (!p.handler().message().empty()) {
+        err.message = p.handler().message();
+        return;
+    }
+    err.message = "bad response: invalid JSON at byte ";
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, offset);
+    err.message.append(buf, r.ptr);
+    err.message += ": ";
+    err.message += ec.message();
+}
+
+void record_extra_data(error_info& err, std::size_t offset) {
+    err.code = make_error_code(errc::bad_response);
+    err.message = "bad response: invalid JSON at byte ";
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, offset);
+    err.message.append(buf, r.ptr);
+    err.message += ": unexpected data after the JSON document";
+}
+
+void record_out_of_memory(error_info& err) noexcept {
+    err.code = make_error_code(boost::system::errc::not_enough_memory);
+    try {
+        err.message = "out of memory while decoding the response";
+    } catch (...) {
+    }
+}
+
+/// One write_some; false (with `err` set) on error.
+bool feed(parser_type& p, error_info& err, std::size_t& offset, bool more, std::string_view chunk) {
+    try {
+        error_code ec;
+        std::size_t const n = p.write_some(more, chunk.data(), chunk.size(), ec);
+        if (ec) {
+            record_error(err, p, ec, offset + n);
+            return false;
+        }
+        if (n < chunk.size()) {  // the document ended before the chunk did
+            record_extra_data(err, offset + n);
+            return false;
+        }
+        offset += n;
+        return true;
+    } catch (std::bad_alloc const&) {
+        record_out_of_memory(err);
+        return false;
+    } catch (std::length_error const&) {
+        record_out_of_memory(err);
+        return false;
+    }
+}
+
+}  // namespace
+
+struct page_decoder::state {
+    explicit state(instance_page& out) : parser(parse_opts(), out) {}
+    parser_type parser;
+    error_info err;
+    std::size_t offset = 0;
+    bool finished = false;
+};
+
+page_decoder::page_decoder(instance_page& out) : st_(std::make_unique<state>(out)) { reset_page(out); }
+
+page_decoder::~page_decoder() = default;
+
+bool page_decoder::write(std::string_view chunk) {
+    if (st_->err) return false;
+    if (chunk.empty() || st_->finished) return true;
+    return feed(st_->parser, st_->err, st_->offset, true, chunk);
+}
+
+bool page_decoder::finish() {
+    if (st_->err) return false;
+    if (st_->finished) return true;
+    st_->finished = true;
+    return feed(st_->parser, st_->err, st_->offset, false, std::string_view("", 0));
+}
+
+error_info const& page_decoder::error() const noexcept { return st_->err; }
+
+error_info decode_page(std::string_view body, instance_page& out) {
+    // The whole body at once: no heap-allocated decoder state, and the parser never has to
+    // suspend.
+    error_info err;
+    reset_page(out);
+    try {
+        parser_type p(parse_opts(), out);
+        std::size_t offset = 0;
+        feed(p, err, offset, false, body);
+    } catch (std::bad_alloc const&) {
+        record_out_of_memory(err);
+    }
+    return err;
+}
+
+namespace {
+
+/// The text of an error-body field: strings as they are, numbers in decimal.
+bool field_text(boost::json::object const& o, std::string_view key, std::string& out) {
+    auto const* v = o.if_contains(boost::json::string_view(key.data(), key.size()));
+    if (!v) return false;
+    char buf[32];
+    switch (v->kind()) {
+    case boost::json::kind::string: out.assign(v->get_string().data(), v->get_string().size()); return true;
+    case boost::json::kind::int64: {
+        auto r = std::to_chars(buf, buf + sizeof buf, v->get_int64());
+        out.assign(buf, r.ptr);
+        return true;
+    }
+    case boost::json::kind::uint64: {
+        auto r = std::to_chars(buf, buf + sizeof buf, v->get_uint64());
+        out.assign(buf, r.ptr);
+        return true;
+    }
+    case boost::json::kind::double_: {
+        double const d = v->get_double();
+        if (std::trunc(d) == d && std::fabs(d) < 1e15) {
+            auto r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(d));
+            out.assign(buf, r.ptr);
+        } else {
+            auto r = std::to_chars(buf, buf + sizeof buf, d);
+            out.assign(buf, r.ptr);
+        }
+        return true;
+    }
+    default: return false;  // null, bool, object, array: not a usable value
+    }
+}
+
+}  // namespace
+
+bool decode_error_body(std::string_view body, std::string& api_code, std::string& api_message) {
+    try {
+        error_code ec;
+        boost::json::value v = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec);
+        if (ec || !v.is_object()) return false;
+        auto const& o = v.get_object();
+        std::string code, message;
+        // {"error_code","error_msg"} (the documented shape) first, then {"code","message"}.
+        bool const a = field_text(o, "error_code", code);
+        bool const b = field_text(o, "error_msg", message);
+        if (!a && !b) {
+            bool const c = field_text(o, "code", code);
+            bool const d = field_text(o, "message", message);
+            if (!c && !d) return false;
+        }
+        api_code = std::move(code);
+        api_message = std::move(message);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace apig::json
