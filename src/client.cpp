@@ -174,9 +174,14 @@ void client::start_list(list_request req, error_info* diag,
         asio::bind_cancellation_slot(
             slot, asio::bind_executor(hex, [h = std::move(handler), info, diag](
                                                std::exception_ptr ep, instance_page page) mutable {
-                if (ep) {  // only resource exhaustion gets here: run() reports by value
+                if (ep) {  // run() reports errors by value; only cancellation and resource
+                           // exhaustion get here
                     try {
                         std::rethrow_exception(ep);
+                    } catch (boost::system::system_error const& e) {
+                        *info = make_error(e.code(), e.code() == asio::error::operation_aborted
+                                                         ? "cancelled"
+                                                         : e.code().message());
                     } catch (std::bad_alloc const&) {
                         *info = make_error(make_error_code(boost::system::errc::not_enough_memory), "out of memory");
                     } catch (std::exception const& e) {

@@ -25,6 +25,19 @@ void add_request_id(error_info& e, std::string_view request_id) {
     e.message += ')';
 }
 
+namespace {
+
+// Server text goes into a one-line message: control characters become spaces (no line breaks
+// or terminal escapes from a server), and very long text is cut.
+void append_printable(std::string& out, std::string_view s) {
+    constexpr std::size_t max_bytes = 512;
+    bool const cut = s.size() > max_bytes;
+    for (unsigned char c : s.substr(0, max_bytes)) out += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
+    if (cut) out += "...";
+}
+
+}  // namespace
+
 error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
                                std::string_view request_id) {
     error_info e;
@@ -33,11 +46,17 @@ error_info error_from_response(unsigned status, std::string_view reason, std::st
     json::decode_error_body(body, e.api_code, e.api_message);
     e.message = "HTTP " + std::to_string(status);
     if (!e.api_code.empty() || !e.api_message.empty()) {
-        if (!e.api_code.empty()) e.message += ' ' + e.api_code;
-        if (!e.api_message.empty()) e.message += ": " + e.api_message;
+        if (!e.api_code.empty()) {
+            e.message += ' ';
+            append_printable(e.message, e.api_code);
+        }
+        if (!e.api_message.empty()) {
+            e.message += ": ";
+            append_printable(e.message, e.api_message);
+        }
     } else if (!reason.empty()) {
         e.message += ' ';
-        e.message += reason;
+        append_printable(e.message, reason);
     }
     add_request_id(e, request_id);
     return e;

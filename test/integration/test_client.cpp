@@ -2,6 +2,8 @@
 #include "harness.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -357,4 +359,41 @@ TEST_CASE("bad client options are refused by the constructor") {
     // Accepted shapes.
     apig::client a(io.get_executor(), with([](auto& o) { o.endpoint = "https://[::1]:8443"; }));
     apig::client b(io.get_executor(), with([](auto& o) { o.endpoint = "https://apig.cn-north-4.myhuaweicloud.com/"; }));
+}
+
+TEST_CASE("cancelling a call ends it with operation_aborted") {
+    apig::emulator::server srv({.instance_count = 5});
+    asio::io_context io;
+    apig::client c(io.get_executor(), options_for(srv));
+    asio::cancellation_signal sig;
+    boost::system::error_code got;
+    bool called = false;
+    c.async_list_instances({}, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) {
+                               got = ec;
+                               called = true;
+                           }));
+    sig.emit(asio::cancellation_type::terminal);
+    io.run();
+    CHECK(called);
+    CHECK(got == asio::error::operation_aborted);
+    // The client is still usable afterwards.
+    io.restart();
+    CHECK(run(io, c.list_instances({})).total == 5);
+}
+
+TEST_CASE("destroying the client ends a call in flight with an error") {
+    apig::emulator::server srv({.instance_count = 5});
+    asio::io_context io;
+    boost::system::error_code got;
+    bool called = false;
+    {
+        apig::client c(io.get_executor(), options_for(srv));
+        c.async_list_instances({}, [&](boost::system::error_code ec, apig::instance_page) {
+            got = ec;
+            called = true;
+        });
+    }
+    io.run();
+    CHECK(called);
+    CHECK(got == asio::error::operation_aborted);
 }
