@@ -19,9 +19,9 @@ namespace apig::emulator {
 
 /// PEM-encoded TLS material.
 struct tls_material {
-    std::string ca_cert_pem;      ///< the CA clients must trust
-    std::string server_cert_pem;  ///< the server's certificate (signed by the CA)
-    std::string server_key_pem;   ///< the server's private key
+    std::string ca_cert_pem{};      ///< the CA clients must trust
+    std::string server_cert_pem{};  ///< the server's certificate (signed by the CA)
+    std::string server_key_pem{};   ///< the server's private key
 };
 
 /// What goes into a generated server certificate.
@@ -53,22 +53,38 @@ struct options {
     /// Seed of the dataset; the same seed gives the same instances.
     std::uint64_t seed = 1;
     /// TLS material; when empty, make_tls_material(cert) is used.
-    std::optional<tls_material> tls;
-    cert_options cert;
+    std::optional<tls_material> tls{};
+    cert_options cert{};
     /// Threads running the server. Default 1.
     std::size_t threads = 1;
+
+    // ---- knobs for tests of clients' edge cases (defaults behave like a normal server) ----
+
+    /// A connection idle this long between requests (or this slow sending one, or in the TLS
+    /// handshake) is closed without a response. Short values let tests exercise a client
+    /// reusing a connection the server has already closed. Default 60 s.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+    /// After this many requests on one connection the server answers with
+    /// `Connection: close` and closes it; 0 means no limit. Default 0.
+    std::size_t max_requests_per_connection = 0;
+    /// Wait this long before answering each request (see also server::set_response_delay).
+    /// Default 0.
+    std::chrono::milliseconds response_delay{0};
+    /// Keep every request for server::requests(). A long-running emulator under load (the
+    /// executable) turns this off so memory stays bounded. Default true.
+    bool record_requests = true;
 };
 
 /// One request as the emulator saw it (kept for tests).
 struct recorded_request {
-    std::chrono::steady_clock::time_point at;
+    std::chrono::steady_clock::time_point at{};
     std::uint64_t connection_id = 0;  ///< 1 for the first accepted connection, then 2, ...
-    std::string method;
-    std::string target;               ///< raw request target as received
-    std::string project_id;           ///< the decoded project-id path segment ("" if no match)
+    std::string method{};
+    std::string target{};               ///< raw request target as received
+    std::string project_id{};           ///< the decoded project-id path segment ("" if no match)
     unsigned status = 0;              ///< status answered
-    std::string user_agent;
-    std::string accept;
+    std::string user_agent{};
+    std::string accept{};
     bool had_token = false;           ///< an X-Auth-Token header was present (value not kept)
 };
 
@@ -82,7 +98,8 @@ public:
     server& operator=(server const&) = delete;
 
     std::uint16_t port() const noexcept;
-    /// `https://127.0.0.1:<port>` (or the bound address).
+    /// `https://127.0.0.1:<port>`: the bound address (IPv6 in brackets); a wildcard address
+    /// (0.0.0.0, ::) gives the loopback address of its family.
     std::string endpoint() const;
     /// The CA certificate clients must trust (PEM).
     std::string const& ca_pem() const noexcept;
@@ -99,18 +116,23 @@ public:
     /// API error body (500 -> APIC.9000 "Failed to request internal service").
     void fail_next(std::size_t count, unsigned status = 500);
 
+    /// Changes options::response_delay for requests answered from now on.
+    void set_response_delay(std::chrono::milliseconds delay);
+
     /// The dataset of a project (default: the first) as the emulator serves it: each
     /// instance's JSON text, in dataset order.
     std::vector<std::string> instances_json(std::size_t project_index = 0) const;
     /// The instance ids of a project, in dataset order.
     std::vector<std::string> ids(std::size_t project_index = 0) const;
 
-    /// Stops serving (idempotent; the destructor calls it).
+    /// Stops serving: closes the listening socket and every open connection (abruptly,
+    /// even mid-request) and joins the server's threads. Idempotent; the destructor calls
+    /// it. Other members keep working afterwards (counters, requests(), the dataset).
     void stop();
 
 private:
     struct impl;
-    std::unique_ptr<impl> impl_;
+    std::unique_ptr<impl> impl_{};
 };
 
 }  // namespace apig::emulator

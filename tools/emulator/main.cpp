@@ -1,0 +1,196 @@
+// apig-emulator: the ListInstancesV2 emulator as a standalone HTTPS server, for trying the
+// CLI by hand and for benchmarks. Prints one line with the endpoint (scripts read the port
+// from it), then serves until SIGINT or SIGTERM.
+
+#include <apig/emulator.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr std::string_view usage = R"help(usage: apig-emulator [options]
+
+Serves GET /v2/{project_id}/apigw/instances (Huawei Cloud APIG ListInstancesV2) over HTTPS
+from a deterministic dataset, until SIGINT or SIGTERM.
+
+  --address ADDR        address to bind (default 127.0.0.1)
+  --port N              port to bind; 0 picks a free one (default 0; printed on start)
+  --project-id ID       a project to serve; repeatable
+                        (default 73d69ae0cfcf460190522d06b60f05ad)
+  --token TOKEN         the accepted X-Auth-Token (default: $APIG_EMULATOR_TOKEN, else
+                        emulator-token); prefer the variable: arguments are visible to others
+  --instances N         instances per project (default 100)
+  --seed N              dataset seed (default 1)
+  --threads N           server threads (default 1)
+  --write-ca PATH       write the CA certificate clients must trust (PEM)
+  --cert PATH           server certificate chain (PEM) instead of a generated one; needs --key
+  --key PATH            server private key (PEM)
+  --ca PATH             the CA of --cert (what --write-ca writes)
+  --idle-timeout-ms N   close connections idle this long (default 60000)
+  --max-requests-per-connection N
+                        close a connection after N requests (default 0: no limit)
+  --delay-ms N          wait this long before each response (default 0)
+  --help                show this help
+
+Prints "apig-emulator listening on https://ADDR:PORT (...)" once listening.
+)help";
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::uint64_t to_number(std::string_view flag, std::string_view text, std::uint64_t max) {
+    std::uint64_t v = 0;
+    auto const r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || r.ec != std::errc{} || r.ptr != text.data() + text.size() || v > max)
+        throw usage_error(std::string(flag) + ": not a number in range: " + std::string(text));
+    return v;
+}
+
+std::string read_file(std::string const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    apig::emulator::options opts;
+    // An executable may run for hours under a benchmark: keep memory bounded.
+    opts.record_requests = false;
+    if (char const* env = std::getenv("APIG_EMULATOR_TOKEN"); env != nullptr && *env != '\0')
+        opts.token = env;
+    std::vector<std::string> projects;
+    std::string write_ca, cert_path, key_path, ca_path;
+
+    try {
+        std::vector<std::string_view> args(argv + 1, argv + argc);
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            std::string_view arg = args[i];
+            if (arg == "--help" || arg == "-h") {
+                std::cout << usage;
+                return 0;
+            }
+            // --flag VALUE and --flag=VALUE
+            std::string_view value;
+            bool has_inline = false;
+            if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+                value = arg.substr(eq + 1);
+                arg = arg.substr(0, eq);
+                has_inline = true;
+            }
+            auto next = [&]() -> std::string_view {
+                if (has_inline) return value;
+                if (i + 1 >= args.size()) throw usage_error(std::string(arg) + " needs a value");
+                return args[++i];
+            };
+            if (arg == "--address") {
+                opts.address = next();
+            } else if (arg == "--port") {
+                opts.port = static_cast<std::uint16_t>(to_number(arg, next(), 65535));
+            } else if (arg == "--project-id") {
+                projects.emplace_back(next());
+            } else if (arg == "--token") {
+                opts.token = next();
+            } else if (arg == "--instances") {
+                opts.instance_count = static_cast<std::size_t>(
+                    to_number(arg, next(), std::uint64_t{1} << 32));
+            } else if (arg == "--seed") {
+                opts.seed = to_number(arg, next(), std::numeric_limits<std::uint64_t>::max());
+            } else if (arg == "--threads") {
+                opts.threads = static_cast<std::size_t>(to_number(arg, next(), 256));
+                if (opts.threads == 0) throw usage_error("--threads: must be at least 1");
+            } else if (arg == "--write-ca") {
+                write_ca = next();
+            } else if (arg == "--cert") {
+                cert_path = next();
+            } else if (arg == "--key") {
+                key_path = next();
+            } else if (arg == "--ca") {
+                ca_path = next();
+            } else if (arg == "--idle-timeout-ms") {
+                opts.idle_timeout = std::chrono::milliseconds(
+                    to_number(arg, next(), std::uint64_t{1} << 40));
+            } else if (arg == "--max-requests-per-connection") {
+                opts.max_requests_per_connection = static_cast<std::size_t>(
+                    to_number(arg, next(), std::numeric_limits<std::uint32_t>::max()));
+            } else if (arg == "--delay-ms") {
+                opts.response_delay = std::chrono::milliseconds(
+                    to_number(arg, next(), std::uint64_t{1} << 40));
+            } else {
+                throw usage_error("unknown option: " + std::string(arg));
+            }
+        }
+        if (!projects.empty()) opts.project_ids = projects;
+        if (opts.token.empty()) throw usage_error("--token: must not be empty");
+        if (cert_path.empty() != key_path.empty())
+            throw usage_error("--cert and --key go together");
+        if (!ca_path.empty() && cert_path.empty())
+            throw usage_error("--ca needs --cert and --key");
+    } catch (usage_error const& e) {
+        std::cerr << "apig-emulator: " << e.what() << "\n(see --help)\n";
+        return 2;
+    }
+
+    try {
+        if (!cert_path.empty()) {
+            apig::emulator::tls_material tls;
+            tls.server_cert_pem = read_file(cert_path);
+            tls.server_key_pem = read_file(key_path);
+            if (!ca_path.empty()) tls.ca_cert_pem = read_file(ca_path);
+            opts.tls = std::move(tls);
+        }
+
+        // Signals are hooked before the server starts, so a SIGTERM sent as soon as the
+        // port is printed is never lost.
+        boost::asio::io_context main_ioc;
+        boost::asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
+
+        apig::emulator::server srv(opts);
+        if (!write_ca.empty()) {
+            if (srv.ca_pem().empty())
+                throw std::runtime_error("--write-ca: no CA certificate (use --ca with --cert)");
+            srv.write_ca_pem(write_ca);
+        }
+
+        std::cout << "apig-emulator listening on " << srv.endpoint() << " (";
+        if (opts.project_ids.size() == 1) {
+            std::cout << "project " << opts.project_ids.front() << ", " << opts.instance_count
+                      << " instances)";
+        } else {
+            std::cout << "projects";
+            char const* sep = " ";
+            for (auto const& p : opts.project_ids) {
+                std::cout << sep << p;
+                sep = ", ";
+            }
+            std::cout << ", " << opts.instance_count << " instances each)";
+        }
+        std::cout << std::endl;  // flush: scripts wait for this line
+
+        signals.async_wait([&](boost::system::error_code const&, int) { srv.stop(); });
+        main_ioc.run();
+        return 0;
+    } catch (std::exception const& e) {
+        std::cerr << "apig-emulator: " << e.what() << '\n';
+        return 1;
+    }
+}

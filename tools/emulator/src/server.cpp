@@ -1,0 +1,659 @@
+// The emulator's HTTPS server: Beast parses requests, Boost.URL splits targets, and responses
+// are written straight from the pre-serialised dataset (see dataset.hpp).
+//
+// Threading: one io_context run by options::threads threads; each connection is one
+// coroutine on its own strand, so a connection's state needs no locking. What connections
+// share (counters, the request log, injected failures) is atomic or behind `mu`.
+
+#include <apig/emulator.hpp>
+
+#include "dataset.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+namespace apig::emulator {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using tls_stream = asio::ssl::stream<beast::tcp_stream>;
+
+constexpr std::string_view content_type = "application/json;charset=UTF-8";
+constexpr std::int64_t default_limit = 20;
+constexpr std::int64_t max_limit = 500;
+
+constexpr std::uint64_t fmix64(std::uint64_t k) noexcept {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+void put_hex64(char* out, std::uint64_t v) noexcept {
+    constexpr char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+        out[i] = digits[v & 0xf];
+        v >>= 4;
+    }
+}
+
+void append_number(std::string& s, std::uint64_t v) {
+    char buf[24];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v);
+    s.append(buf, r.ptr);
+}
+
+// An API error: HTTP status, error_code, error_msg.
+struct api_error {
+    unsigned status;
+    std::string_view code;
+    std::string_view message;
+};
+
+// The documented errors, plus codes chosen for what the documentation does not name (the
+// real gateway's codes where known).
+constexpr api_error bad_token{401, "APIC.7102", "Incorrect token or token resolution failed"};
+constexpr api_error forbidden{403, "APIC.7106", "No permissions to request for the method"};
+constexpr api_error not_found{
+    404, "APIG.0101", "The API does not exist or has not been published in the environment"};
+constexpr api_error not_allowed{405, "APIG.0105", "The request method is not allowed"};
+constexpr api_error bad_request{400, "APIG.0201", "Bad request"};
+
+api_error injected_error(unsigned status) {
+    switch (status) {
+    case 500: return {500, "APIC.9000", "Failed to request internal service"};
+    case 503: return {503, "APIG.1009", "The service is temporarily unavailable"};
+    case 429: return {429, "APIG.1010", "The throttling threshold has been reached"};
+    case 502: return {502, "APIG.0202", "Backend unavailable"};
+    case 504: return {504, "APIG.0203", "Backend timeout"};
+    default: return {status, "APIG.9999", "Injected failure"};
+    }
+}
+
+// Parses a whole decimal integer (optional sign); false on anything else, including
+// overflow: the real API rejects non-numeric paging parameters with 400.
+bool parse_int(std::string_view s, std::int64_t& out) noexcept {
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    if (s.empty()) return false;
+    auto const r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+}
+
+// Per-connection buffers, reused for every request on the connection.
+struct connection_buffers {
+    beast::flat_buffer read;
+    std::string head;  // status line, headers and the body's first part
+    std::string body;  // an error body or a filtered page's instances
+};
+
+// What one request is answered with: `head` (built by finish()) then `middle` then `tail`.
+struct reply {
+    unsigned status = 200;
+    std::string_view middle;  // instances (in the dataset or in connection_buffers::body)
+    std::string_view tail;    // "]}" after a page
+    std::string prefix;       // small: {"total":..,"size":..,"instances":[
+    bool allow_header = false;
+};
+
+}  // namespace
+
+struct server::impl {
+    options opts;
+    tls_material tls;
+    std::vector<detail::project_dataset> datasets;
+    asio::ssl::context ssl_ctx{asio::ssl::context::tls_server};
+
+    // Declared last among the I/O objects and reset explicitly in stop(): destroying the
+    // io_context destroys the connections' coroutine frames, which use everything above.
+    std::unique_ptr<asio::io_context> ioc;
+    std::optional<tcp::acceptor> acceptor;
+    std::vector<std::thread> threads;
+    std::uint16_t bound_port = 0;
+    std::string endpoint_text;
+
+    std::atomic<std::uint64_t> connections{0};
+    std::atomic<std::uint64_t> served{0};
+    std::atomic<std::uint64_t> request_counter{0};
+    std::uint64_t request_id_salt[2] = {0, 0};
+    std::atomic<std::int64_t> delay_ms{0};
+    // Injected failures, packed as (count << 16) | status so that taking one is a single
+    // compare-and-swap on the request path.
+    std::atomic<std::uint64_t> failures{0};
+
+    mutable std::mutex mu;  // guards `recorded`
+    std::vector<recorded_request> recorded;
+
+    std::mutex stop_mu;
+    bool stopped = false;
+
+    explicit impl(options o) : opts(std::move(o)) {}
+
+    void start();
+    void stop();
+
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> session(tcp::socket socket, std::uint64_t connection_id);
+
+    void make_request_id(char* out) noexcept {
+        // The first half is a bijection of a counter, so ids never repeat within a server;
+        // the salt keeps two servers (or runs) from sharing ids.
+        std::uint64_t const n = request_counter.fetch_add(1, std::memory_order_relaxed);
+        put_hex64(out, fmix64(n ^ request_id_salt[0]));
+        put_hex64(out + 16, fmix64(n + request_id_salt[1]));
+    }
+
+    std::optional<unsigned> take_failure() noexcept {
+        std::uint64_t cur = failures.load(std::memory_order_relaxed);
+        while ((cur >> 16) != 0) {
+            if (failures.compare_exchange_weak(cur, cur - (std::uint64_t{1} << 16),
+                                               std::memory_order_relaxed))
+                return static_cast<unsigned>(cur & 0xffff);
+        }
+        return std::nullopt;
+    }
+
+    detail::project_dataset const* find_project(std::string_view pid) const noexcept {
+        for (auto const& ds : datasets)
+            if (ds.project_id == pid) return &ds;
+        return nullptr;
+    }
+
+    void handle(http::request<http::string_body> const& req, connection_buffers& bufs,
+                reply& rep, recorded_request& rec, std::string_view request_id);
+    void set_error(api_error const& e, connection_buffers& bufs, reply& rep,
+                   std::string_view request_id, std::string_view detail = {});
+    void finish(reply& rep, connection_buffers& bufs, std::string_view request_id,
+                bool keep_alive, bool head_only);
+    void record(recorded_request&& rec) {
+        served.fetch_add(1, std::memory_order_relaxed);
+        if (!opts.record_requests) return;
+        std::lock_guard lock(mu);
+        recorded.push_back(std::move(rec));
+    }
+};
+
+void server::impl::set_error(api_error const& e, connection_buffers& bufs, reply& rep,
+                             std::string_view request_id, std::string_view detail) {
+    // Real APIG error bodies carry the request id too; the messages are ASCII constants
+    // (and `detail` a parameter name), so no JSON escaping is needed.
+    rep.status = e.status;
+    rep.prefix.clear();
+    rep.tail = {};
+    bufs.body.clear();
+    bufs.body += R"({"error_code":")";
+    bufs.body += e.code;
+    bufs.body += R"(","error_msg":")";
+    bufs.body += e.message;
+    bufs.body += detail;
+    bufs.body += R"(","request_id":")";
+    bufs.body += request_id;
+    bufs.body += R"("})";
+    rep.middle = bufs.body;
+}
+
+void server::impl::handle(http::request<http::string_body> const& req,
+                          connection_buffers& bufs, reply& rep, recorded_request& rec,
+                          std::string_view request_id) {
+    // Route first (404, then 405), then authenticate (401), then injected failures, then
+    // authorise the project (403), then validate the query (400).
+    auto const parsed = boost::urls::parse_origin_form(req.target());
+    if (!parsed) return set_error(bad_request, bufs, rep, request_id, ": malformed request target");
+    auto const url = *parsed;
+
+    // Decoded segments: a project id like "a/b?c#d" or ".." arrives percent-encoded as one
+    // segment and must stay one segment, so nothing here splits or normalises decoded text.
+    std::array<std::string, 5> segs;
+    std::size_t nsegs = 0;
+    for (auto&& s : url.segments()) {
+        if (nsegs == segs.size()) {
+            nsegs = segs.size() + 1;  // too many
+            break;
+        }
+        segs[nsegs++] = s;
+    }
+    bool const route = (nsegs == 4 || (nsegs == 5 && segs[4].empty())) && segs[0] == "v2" &&
+                       segs[2] == "apigw" && segs[3] == "instances";
+    if (!route) return set_error(not_found, bufs, rep, request_id);
+    rec.project_id = segs[1];
+
+    if (req.method() != http::verb::get) {
+        rep.allow_header = true;
+        return set_error(not_allowed, bufs, rep, request_id);
+    }
+
+    auto const token = req.find("X-Auth-Token");
+    rec.had_token = token != req.end();
+    // Constant-time comparison: the habit costs nothing, even in an emulator.
+    bool const token_ok =
+        rec.had_token && token->value().size() == opts.token.size() &&
+        CRYPTO_memcmp(token->value().data(), opts.token.data(), opts.token.size()) == 0;
+    if (!token_ok) return set_error(bad_token, bufs, rep, request_id);
+
+    if (auto const injected = take_failure())
+        return set_error(injected_error(*injected), bufs, rep, request_id);
+
+    detail::project_dataset const* ds = find_project(rec.project_id);
+    if (ds == nullptr) return set_error(forbidden, bufs, rep, request_id);
+
+    // Query: values percent-decoded, '+' kept as '+' (the form-encoding rule does not apply
+    // to this API; clients percent-encode spaces). The first occurrence of a key wins; an
+    // empty filter is no filter.
+    std::int64_t offset = 0;
+    std::int64_t limit = default_limit;
+    std::string instance_id, instance_name, status;
+    bool seen_offset = false, seen_limit = false, seen_id = false, seen_name = false,
+         seen_status = false;
+    for (auto const& p : url.params(boost::urls::encoding_opts{false, false, false})) {
+        if (p.key == "offset" && !seen_offset) {
+            seen_offset = true;
+            if (!parse_int(p.value, offset))
+                return set_error({400, "APIG.2012", "Invalid parameter value,parameterName:"},
+                                 bufs, rep, request_id, "offset");
+        } else if (p.key == "limit" && !seen_limit) {
+            seen_limit = true;
+            if (!parse_int(p.value, limit) || limit > std::numeric_limits<std::int32_t>::max() ||
+                limit < std::numeric_limits<std::int32_t>::min())
+                return set_error({400, "APIG.2012", "Invalid parameter value,parameterName:"},
+                                 bufs, rep, request_id, "limit");
+        } else if (p.key == "instance_id" && !seen_id) {
+            seen_id = true;
+            instance_id = p.value;
+        } else if (p.key == "instance_name" && !seen_name) {
+            seen_name = true;
+            instance_name = p.value;
+        } else if (p.key == "status" && !seen_status) {
+            seen_status = true;
+            status = p.value;
+        }
+    }
+    if (offset < 0) offset = 0;
+    if (limit <= 0) limit = default_limit;
+    if (limit > max_limit) limit = max_limit;
+
+    std::size_t const n = ds->size();
+    auto const first = static_cast<std::uint64_t>(offset);
+    auto const last = first + static_cast<std::uint64_t>(limit);  // no overflow: < 2^64
+    std::uint64_t total = 0;
+    std::uint64_t size = 0;
+    if (instance_id.empty() && instance_name.empty() && status.empty()) {
+        // The common case: one contiguous slice of the pre-serialised dataset, no copy.
+        std::size_t const b = static_cast<std::size_t>(std::min<std::uint64_t>(first, n));
+        std::size_t const e = static_cast<std::size_t>(std::min<std::uint64_t>(last, n));
+        total = n;
+        size = e - b;
+        rep.middle = ds->slice(b, e);
+    } else {
+        // Filtered: a linear scan (simple, and fast enough for a million instances), copying
+        // the page's instances into the connection's body buffer.
+        int const wanted_status = status.empty() ? -1 : detail::find_status(status);
+        bufs.body.clear();
+        if (status.empty() || wanted_status >= 0) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!instance_id.empty() && ds->id(i) != instance_id) continue;
+                if (wanted_status >= 0 && ds->statuses[i] != wanted_status) continue;
+                if (!instance_name.empty() &&
+                    ds->name(i).find(instance_name) == std::string_view::npos)
+                    continue;
+                if (total >= first && total < last) {
+                    if (size != 0) bufs.body.push_back(',');
+                    bufs.body.append(ds->json(i));
+                    ++size;
+                }
+                ++total;
+            }
+        }
+        rep.middle = bufs.body;
+    }
+    rep.status = 200;
+    rep.prefix = R"({"total":)";
+    append_number(rep.prefix, total);
+    rep.prefix += R"(,"size":)";
+    append_number(rep.prefix, size);
+    rep.prefix += R"(,"instances":[)";
+    rep.tail = "]}";
+}
+
+void server::impl::finish(reply& rep, connection_buffers& bufs, std::string_view request_id,
+                          bool keep_alive, bool head_only) {
+    // Written by hand rather than with Beast's serializer: the body is a buffer sequence
+    // pointing into the shared dataset, which a Beast body type would copy or re-wrap.
+    std::string& h = bufs.head;
+    h.clear();
+    h += "HTTP/1.1 ";
+    append_number(h, rep.status);
+    h += ' ';
+    h += http::obsolete_reason(static_cast<http::status>(rep.status));
+    h += "\r\nServer: apig-emulator\r\nContent-Type: ";
+    h += content_type;
+    h += "\r\nContent-Length: ";
+    append_number(h, rep.prefix.size() + rep.middle.size() + rep.tail.size());
+    h += "\r\nX-Request-Id: ";
+    h += request_id;
+    if (rep.allow_header) h += "\r\nAllow: GET";
+    h += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+    if (head_only) {
+        rep.middle = {};
+        rep.tail = {};
+    } else {
+        h += rep.prefix;
+    }
+}
+
+asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t connection_id) {
+    beast::error_code ec;
+    tls_stream stream(std::move(socket), ssl_ctx);
+    auto& tcp_layer = stream.next_layer();
+
+    tcp_layer.expires_after(opts.idle_timeout);
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+
+    connection_buffers bufs;
+    bufs.head.reserve(1024);
+    reply rep;
+    rep.prefix.reserve(64);
+    std::optional<asio::steady_timer> delay_timer;
+    bool graceful_close = true;
+
+    for (std::size_t count = 1;; ++count) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(16 * 1024);
+        parser.body_limit(1024 * 1024);
+
+        tcp_layer.expires_after(opts.idle_timeout);
+        co_await http::async_read(stream, bufs.read, parser,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        bool malformed = false;
+        if (ec) {
+            // A closed, reset or idle connection ends quietly; only a message that is not
+            // HTTP gets an answer (400, then close).
+            if (ec.category() != http::make_error_code(http::error::bad_target).category() ||
+                ec == http::error::end_of_stream || ec == http::error::partial_message) {
+                graceful_close = ec == http::error::end_of_stream;
+                break;
+            }
+            malformed = true;
+        }
+
+        recorded_request rec;
+        rec.at = std::chrono::steady_clock::now();
+        rec.connection_id = connection_id;
+        char rid[32];
+        make_request_id(rid);
+
+        rep = reply{};
+        bool keep_alive = false;
+        bool head_only = false;
+        if (malformed) {
+            if (parser.is_header_done()) {
+                rec.method = parser.get().method_string();
+                rec.target = parser.get().target();
+            }
+            set_error(bad_request, bufs, rep, std::string_view(rid, 32));
+        } else {
+            auto const& req = parser.get();
+            rec.method = req.method_string();
+            rec.target = req.target();
+            if (auto it = req.find(http::field::user_agent); it != req.end())
+                rec.user_agent = it->value();
+            if (auto it = req.find(http::field::accept); it != req.end())
+                rec.accept = it->value();
+            try {
+                handle(req, bufs, rep, rec, std::string_view(rid, 32));
+            } catch (std::exception const&) {
+                // Only allocation failure can get here; answer rather than drop the client.
+                rep = reply{};
+                set_error(injected_error(500), bufs, rep, std::string_view(rid, 32));
+            }
+            keep_alive = req.keep_alive() && (opts.max_requests_per_connection == 0 ||
+                                              count < opts.max_requests_per_connection);
+            head_only = req.method() == http::verb::head;
+        }
+        rec.status = rep.status;
+        finish(rep, bufs, std::string_view(rid, 32), keep_alive, head_only);
+        // Counted and recorded before the write: a client that has read the response may
+        // look at the counters at once.
+        record(std::move(rec));
+
+        if (auto const d = delay_ms.load(std::memory_order_relaxed); d > 0) {
+            if (!delay_timer) delay_timer.emplace(stream.get_executor());
+            delay_timer->expires_after(std::chrono::milliseconds(d));
+            co_await delay_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+
+        std::array<asio::const_buffer, 3> const out{asio::buffer(bufs.head),
+                                                   asio::buffer(rep.middle),
+                                                   asio::buffer(rep.tail)};
+        tcp_layer.expires_after(opts.idle_timeout);
+        co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            graceful_close = false;
+            break;
+        }
+        if (!keep_alive) break;
+    }
+
+    if (graceful_close) {
+        // close_notify, so the client sees a clean end of stream after `Connection: close`;
+        // bounded, since a client may never answer it.
+        tcp_layer.expires_after(std::chrono::seconds(2));
+        co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer.close();
+}
+
+asio::awaitable<void> server::impl::accept_loop() {
+    asio::steady_timer backoff(acceptor->get_executor());
+    for (;;) {
+        beast::error_code ec;
+        tcp::socket socket = co_await acceptor->async_accept(
+            asio::make_strand(*ioc), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+            // Out of descriptors and the like: wait rather than spin.
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        // Small responses (and the last piece of a large one) must not wait for Nagle.
+        socket.set_option(tcp::no_delay(true), ec);
+        std::uint64_t const id = connections.fetch_add(1, std::memory_order_relaxed) + 1;
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, session(std::move(socket), id), asio::detached);
+    }
+}
+
+void server::impl::start() {
+    if (opts.threads == 0) opts.threads = 1;
+    delay_ms.store(opts.response_delay.count(), std::memory_order_relaxed);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(request_id_salt), sizeof request_id_salt) !=
+        1)
+        throw std::runtime_error("apig-emulator: RAND_bytes failed");
+
+    tls = opts.tls ? *opts.tls : make_tls_material(opts.cert);
+    ssl_ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    if (SSL_CTX_set_min_proto_version(ssl_ctx.native_handle(), TLS1_2_VERSION) != 1)
+        throw std::runtime_error("apig-emulator: cannot require TLS 1.2");
+    ssl_ctx.use_certificate_chain(asio::buffer(tls.server_cert_pem));
+    ssl_ctx.use_private_key(asio::buffer(tls.server_key_pem), asio::ssl::context::pem);
+
+    datasets.reserve(opts.project_ids.size());
+    for (std::size_t k = 0; k < opts.project_ids.size(); ++k)
+        datasets.push_back(
+            detail::make_dataset(opts.project_ids[k], k, opts.seed, opts.instance_count));
+
+    ioc = std::make_unique<asio::io_context>(static_cast<int>(opts.threads));
+    tcp::endpoint ep;
+    beast::error_code ec;
+    auto const addr = asio::ip::make_address(opts.address, ec);
+    if (!ec) {
+        ep = tcp::endpoint(addr, opts.port);
+    } else {
+        // A host name (e.g. localhost): bind its first address.
+        tcp::resolver resolver(*ioc);
+        auto const results = resolver.resolve(opts.address, std::to_string(opts.port));
+        ep = *results.begin();
+    }
+    acceptor.emplace(*ioc);
+    acceptor->open(ep.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->bind(ep);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    auto const local = acceptor->local_endpoint();
+    bound_port = local.port();
+
+    auto shown = local.address();
+    if (shown.is_unspecified())
+        shown = shown.is_v6() ? asio::ip::address(asio::ip::address_v6::loopback())
+                              : asio::ip::address(asio::ip::address_v4::loopback());
+    endpoint_text = shown.is_v6() ? "https://[" + shown.to_string() + "]:"
+                                  : "https://" + shown.to_string() + ":";
+    endpoint_text += std::to_string(bound_port);
+
+    asio::co_spawn(*ioc, accept_loop(), asio::detached);
+    threads.reserve(opts.threads);
+    for (std::size_t t = 0; t < opts.threads; ++t)
+        threads.emplace_back([this] {
+            for (;;) {
+                try {
+                    ioc->run();
+                    return;
+                } catch (...) {
+                    // Handlers catch their own errors; if one escapes, keep serving the
+                    // other connections.
+                }
+            }
+        });
+}
+
+void server::impl::stop() {
+    std::lock_guard lock(stop_mu);
+    if (stopped) return;
+    stopped = true;
+    if (!ioc) return;
+    // Stopping the io_context (rather than asking each connection to finish) cannot hang on
+    // a client that is mid-request or not reading: run() returns at once on every thread.
+    ioc->stop();
+    for (auto& t : threads)
+        if (t.joinable()) t.join();
+    threads.clear();
+    // Then the acceptor, then the io_context, whose destruction destroys the pending
+    // connection coroutines and so closes their sockets.
+    beast::error_code ec;
+    if (acceptor) acceptor->close(ec);
+    acceptor.reset();
+    ioc.reset();
+}
+
+server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
+    try {
+        impl_->start();
+    } catch (...) {
+        impl_->stop();
+        throw;
+    }
+}
+
+server::~server() {
+    if (impl_) impl_->stop();
+}
+
+std::uint16_t server::port() const noexcept { return impl_->bound_port; }
+
+std::string server::endpoint() const { return impl_->endpoint_text; }
+
+std::string const& server::ca_pem() const noexcept { return impl_->tls.ca_cert_pem; }
+
+void server::write_ca_pem(std::string const& path) const {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << impl_->tls.ca_cert_pem;
+    out.close();
+    if (!out) throw std::runtime_error("apig-emulator: cannot write " + path);
+}
+
+std::size_t server::connections_accepted() const {
+    return static_cast<std::size_t>(impl_->connections.load(std::memory_order_relaxed));
+}
+
+std::size_t server::requests_served() const {
+    return static_cast<std::size_t>(impl_->served.load(std::memory_order_relaxed));
+}
+
+std::vector<recorded_request> server::requests() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->recorded;
+}
+
+void server::fail_next(std::size_t count, unsigned status) {
+    std::uint64_t const c = std::min<std::uint64_t>(count, (std::uint64_t{1} << 48) - 1);
+    impl_->failures.store((c << 16) | (status & 0xffff), std::memory_order_relaxed);
+}
+
+void server::set_response_delay(std::chrono::milliseconds delay) {
+    impl_->delay_ms.store(delay.count(), std::memory_order_relaxed);
+}
+
+std::vector<std::string> server::instances_json(std::size_t project_index) const {
+    auto const& ds = impl_->datasets.at(project_index);
+    std::vector<std::string> out;
+    out.reserve(ds.size());
+    for (std::size_t i = 0; i < ds.size(); ++i) out.emplace_back(ds.json(i));
+    return out;
+}
+
+std::vector<std::string> server::ids(std::size_t project_index) const {
+    auto const& ds = impl_->datasets.at(project_index);
+    std::vector<std::string> out;
+    out.reserve(ds.size());
+    for (std::size_t i = 0; i < ds.size(); ++i) out.emplace_back(ds.id(i));
+    return out;
+}
+
+void server::stop() { impl_->stop(); }
+
+}  // namespace apig::emulator
