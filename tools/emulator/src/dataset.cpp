@@ -46,16 +46,6 @@ constexpr std::array<std::string_view, 16> specs{
 };
 constexpr std::size_t known_specs = 15;
 
-// MurmurHash3's 64-bit finaliser: a bijection on 64-bit values, so distinct inputs give
-// distinct outputs (used for the unique half of each id) and well-mixed bits.
-constexpr std::uint64_t fmix64(std::uint64_t k) noexcept {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
 
 // splitmix64: tiny, fast, and good enough for test data. Each instance gets its own stream
 // (seeded from seed, project and index), so instance i never depends on the others and the
@@ -70,15 +60,6 @@ struct rng {
     }
     std::uint64_t below(std::uint64_t n) noexcept { return next() % n; }
 };
-
-constexpr char hex_digits[] = "0123456789abcdef";
-
-void put_hex64(char* out, std::uint64_t v) noexcept {
-    for (int i = 15; i >= 0; --i) {
-        out[i] = hex_digits[v & 0xf];
-        v >>= 4;
-    }
-}
 
 // Appends a decimal number to a small fixed buffer; returns the new end.
 char* put_dec(char* out, char* end, std::uint64_t v) noexcept {

@@ -13,6 +13,27 @@
 
 namespace apig::emulator::detail {
 
+// MurmurHash3's 64-bit finaliser: a bijection on 64-bit values, so distinct inputs give
+// distinct outputs (used for the unique half of each id and for request ids) and well-mixed
+// bits.
+constexpr std::uint64_t fmix64(std::uint64_t k) noexcept {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/// Writes `v` as 16 lowercase hex digits to out[0..16).
+inline void put_hex64(char* out, std::uint64_t v) noexcept {
+    constexpr char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+        out[i] = digits[v & 0xf];
+        v >>= 4;
+    }
+}
+
 /// A status the emulator knows: its name (`status`) and its code (`instance_status`).
 struct status_def {
     std::string_view name;

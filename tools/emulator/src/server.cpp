@@ -61,22 +61,6 @@ constexpr std::string_view content_type = "application/json;charset=UTF-8";
 constexpr std::int64_t default_limit = 20;
 constexpr std::int64_t max_limit = 500;
 
-constexpr std::uint64_t fmix64(std::uint64_t k) noexcept {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
-
-void put_hex64(char* out, std::uint64_t v) noexcept {
-    constexpr char digits[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; --i) {
-        out[i] = digits[v & 0xf];
-        v >>= 4;
-    }
-}
 
 void append_number(std::string& s, std::uint64_t v) {
     char buf[24];
@@ -179,8 +163,8 @@ struct server::impl {
         // The first half is a bijection of a counter, so ids never repeat within a server;
         // the salt keeps two servers (or runs) from sharing ids.
         std::uint64_t const n = request_counter.fetch_add(1, std::memory_order_relaxed);
-        put_hex64(out, fmix64(n ^ request_id_salt[0]));
-        put_hex64(out + 16, fmix64(n + request_id_salt[1]));
+        detail::put_hex64(out, detail::fmix64(n ^ request_id_salt[0]));
+        detail::put_hex64(out + 16, detail::fmix64(n + request_id_salt[1]));
     }
 
     std::optional<unsigned> take_failure() noexcept {
