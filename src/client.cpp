@@ -1,25 +1,36 @@
-// The client: options checked once, then per call: validate, build the target, take the
-// connection, send, read and decode, map errors. (The retry loop comes in between.)
+// The client: options checked once; then per call, on the client's strand: validate, build the
+// target, and the retry loop around attempts (take a connection, send, read and decode, map
+// errors), bounded by the call's deadline and open to cancellation throughout.
 #include <apig/client.hpp>
 #include <apig/version.hpp>
 
+#include "error_detail.hpp"
 #include "http/connection.hpp"
 #include "http/pool.hpp"
 #include "http/tls.hpp"
-#include "error_detail.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
+
+#include <random>
+#include <unordered_set>
 
 namespace apig {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
+using std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -29,12 +40,15 @@ bool has_ctl(std::string_view s) {
     return false;
 }
 
+std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
 // `https://host[:port]` → where to connect. Anything else is refused with the reason.
 http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls) {
     if (endpoint.empty()) throw_invalid_argument("endpoint must be set (https://host[:port])");
     auto r = boost::urls::parse_absolute_uri(endpoint);
     if (!r)
-        throw_invalid_argument("endpoint '" + endpoint + "' is not an absolute URL (https://host[:port] expected)");
+        throw_invalid_argument("endpoint '" + endpoint +
+                               "' is not an absolute URL (https://host[:port] expected)");
     auto const& u = *r;
     if (u.scheme_id() != boost::urls::scheme::https)
         throw_invalid_argument("endpoint '" + endpoint + "': the scheme must be https");
@@ -66,89 +80,290 @@ client_options checked(client_options o) {
     if (has_ctl(o.credentials.token))
         throw_invalid_argument("credentials: the token contains a control character (CR, LF, NUL, ...)");
     if (o.max_body_bytes == 0) throw_invalid_argument("max_body_bytes must be > 0");
-    if (o.request_timeout <= std::chrono::milliseconds::zero())
-        throw_invalid_argument("request_timeout must be > 0");
+    if (o.pool.max_connections == 0) throw_invalid_argument("pool.max_connections must be >= 1");
+    auto const positive = [](milliseconds d, char const* name) {
+        if (d <= milliseconds::zero()) throw_invalid_argument(std::string(name) + " must be > 0");
+    };
+    positive(o.timeouts.connect, "timeouts.connect");
+    positive(o.timeouts.handshake, "timeouts.handshake");
+    positive(o.timeouts.attempt, "timeouts.attempt");
+    if (o.timeouts.total < milliseconds::zero())
+        throw_invalid_argument("timeouts.total must be >= 0 (0: no overall deadline)");
+    if (o.retry.max_attempts < 1)
+        throw_invalid_argument("retry.max_attempts must be >= 1 (got " + std::to_string(o.retry.max_attempts) + ")");
+    if (!(o.retry.multiplier >= 1.0)) throw_invalid_argument("retry.multiplier must be >= 1");
+    if (o.retry.initial_backoff < milliseconds::zero() || o.retry.max_backoff < milliseconds::zero())
+        throw_invalid_argument("retry backoffs must be >= 0");
     return o;
 }
 
+// One call's cancellation: the client's cancel() and the caller's slot both emit here.
+struct call_state {
+    asio::cancellation_signal signal;
+};
+
+// What one attempt produced.
+struct attempt_result {
+    instance_page page;
+    error_info error;
+    http::exchange_result out;
+    bool reused = false;
+    steady::duration latency{};
+};
+
 }  // namespace
 
-struct client::impl {
+struct client::impl : std::enable_shared_from_this<client::impl> {
     impl(asio::any_io_executor e, client_options o)
         : ex(std::move(e)),
+          strand(asio::make_strand(ex)),
           opts(std::move(o)),
           host(parse_endpoint(opts.endpoint, opts.tls)),
           ctx(http::make_client_context(opts.tls)),
-          pool(ex, ctx, 1) {
-        std::string_view const ua = "apig-cpp/" APIG_VERSION_STRING;
+          pool(strand, ctx,
+               {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection},
+               counters),
+          budget(opts.retry_budget),
+          rng(std::random_device{}()) {
         request_template.version(11);
         request_template.method(bhttp::verb::get);
         request_template.set(bhttp::field::host, host.host_header);
-        request_template.set(bhttp::field::user_agent, ua);
+        request_template.set(bhttp::field::user_agent, "apig-cpp/" APIG_VERSION_STRING);
         request_template.set(bhttp::field::accept, "application/json");
         request_template.set("X-Auth-Token", opts.credentials.token);
     }
 
-    asio::awaitable<instance_page> run(list_request req, error_info& diag);
-    void fail(error_info& diag, error_info e) const {
-        redact(e.message, opts.credentials.token);
-        diag = std::move(e);
+    asio::awaitable<instance_page> run(list_request req, error_info& diag, call_state& call);
+    asio::awaitable<attempt_result> attempt(http::request_message const& msg, steady::time_point deadline);
+    asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
+
+    // The earlier of a step's own limit and the call's deadline, named for the message.
+    http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
+    std::string deadline_name() const;
+    milliseconds backoff_for(error_info const& e, int attempt, std::string_view retry_after);
+    void report(attempt_info const& a) const;
+    void log(log_level level, std::string const& line) const;
+    void shutdown() {
+        pool.close();
+        for (call_state* c : calls) c->signal.emit(asio::cancellation_type::terminal);
     }
 
     asio::any_io_executor ex;
+    asio::strand<asio::any_io_executor> strand;
     client_options opts;
     http::target_host host;
     asio::ssl::context ctx;
+    http::pool_counters counters;
+    std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0};
     http::pool pool;
+    retry_budget budget;
+    std::mt19937_64 rng;
     http::request_message request_template;
+    std::unordered_set<call_state*> calls;  // calls in flight (strand only)
 };
 
-asio::awaitable<instance_page> client::impl::run(list_request req, error_info& diag) {
+http::step_limit client::impl::limit(milliseconds step, char const* name, steady::time_point deadline) const {
+    auto const own = steady::now() + step;
+    if (deadline < own) return {deadline, deadline_name()};
+    return {own, std::string(name) + " = " + ms_text(step)};
+}
+
+std::string client::impl::deadline_name() const {
+    return "timeouts.total = " + ms_text(opts.timeouts.total) + ", the call's overall deadline";
+}
+
+void client::impl::log(log_level level, std::string const& line) const {
+    if (!opts.log || level < opts.log_min_level) return;
+    try {
+        opts.log(level, line);
+    } catch (...) {  // a sink that throws must not break the call
+    }
+}
+
+void client::impl::report(attempt_info const& a) const {
+    if (!opts.on_attempt) return;
+    try {
+        opts.on_attempt(a);
+    } catch (...) {
+        log(log_level::error, "the attempt hook threw an exception; ignored");
+    }
+}
+
+milliseconds client::impl::backoff_for(error_info const&, int attempt, std::string_view retry_after) {
+    if (opts.retry.honour_retry_after && !retry_after.empty()) {
+        if (auto d = parse_retry_after(retry_after, std::chrono::system_clock::now()))
+            return std::min(*d, opts.retry.max_backoff);
+    }
+    double const r = opts.retry.random ? opts.retry.random()
+                                       : std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+    return backoff_delay(opts.retry, attempt, r);
+}
+
+asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt) {
+    std::exception_ptr failure;
+    try {
+        if (opts.retry.sleep) {
+            co_await opts.retry.sleep(d);
+        } else {
+            asio::steady_timer t(strand, d);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (!failure) co_return error_info{};
+    error_code ec = asio::error::operation_aborted;
+    try {
+        std::rethrow_exception(failure);
+    } catch (boost::system::system_error const& e) {
+        ec = e.code();
+    } catch (...) {
+    }
+    co_return make_error(ec, "waiting " + ms_text(d) + " before attempt " + std::to_string(next_attempt) +
+                                 (ec == asio::error::operation_aborted ? ": cancelled" : ": " + ec.message()));
+}
+
+asio::awaitable<attempt_result> client::impl::attempt(http::request_message const& msg,
+                                                      steady::time_point deadline) {
+    attempt_result r;
+    auto [aec, lease] = co_await pool.acquire(deadline);
+    if (aec) {
+        r.error = aec == errc::timed_out
+                      ? make_error(errc::timed_out, "waiting for a free connection (pool.max_connections = " +
+                                                        std::to_string(opts.pool.max_connections) +
+                                                        "): timed out (" + deadline_name() + ")")
+                      : make_error(aec, "waiting for a connection: cancelled");
+        co_return r;
+    }
+    auto const start = steady::now();
+    // A kept-alive connection the server closed while idle fails before any response byte;
+    // the request is then replayed once on a new connection (GET is idempotent). This is
+    // not a retry: the request never reached the server.
+    for (bool replayed = false;; replayed = true) {
+        r.reused = lease.reused() && lease.get()->reusable();
+        if (!r.reused) {
+            auto& c = lease.open();
+            if (auto e = co_await c.connect(host, limit(opts.timeouts.connect, "timeouts.connect", deadline),
+                                            limit(opts.timeouts.handshake, "timeouts.handshake", deadline))) {
+                lease.discard();
+                r.error = std::move(e);
+                break;
+            }
+        }
+        r.page = instance_page{};
+        r.out = http::exchange_result{};
+        requests.fetch_add(1, std::memory_order_relaxed);
+        auto e = co_await lease.get()->exchange(msg, r.page, opts.max_body_bytes,
+                                                limit(opts.timeouts.attempt, "timeouts.attempt", deadline), r.out);
+        bytes.fetch_add(r.out.bytes, std::memory_order_relaxed);
+        if (!e) {
+            if (r.out.status != 200)
+                r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text,
+                                              r.out.request_id, {opts.credentials.token});
+            break;
+        }
+        bool const stale = r.reused && !replayed && !r.out.got_bytes &&
+                           e.code != asio::error::operation_aborted && e.code != errc::timed_out;
+        lease.discard();
+        if (stale) {
+            replays.fetch_add(1, std::memory_order_relaxed);
+            log(log_level::debug, "a kept-alive connection was closed by the server; resending on a new one");
+            continue;
+        }
+        add_request_id(e, r.out.request_id);
+        e.http_status = r.out.status;
+        r.error = std::move(e);
+        break;
+    }
+    r.latency = steady::now() - start;
+    co_return r;
+}
+
+asio::awaitable<instance_page> client::impl::run(list_request req, error_info& diag, call_state& call) {
+    calls.insert(&call);
+    struct unregister {
+        impl& self;
+        call_state* c;
+        ~unregister() { self.calls.erase(c); }
+    } guard{*this, &call};
+
     if (auto e = validate(req, opts.project_id)) {
-        fail(diag, std::move(e));
+        diag = std::move(e);
         co_return instance_page{};
     }
     http::request_message msg = request_template;
     msg.target(build_target(opts.project_id, req));
+    auto const deadline = opts.timeouts.total > milliseconds::zero() ? steady::now() + opts.timeouts.total
+                                                                     : steady::time_point::max();
+    std::uint32_t spent = 0;  // retry tokens this call took
+    for (int n = 1;; ++n) {
+        if (n > 1) retries.fetch_add(1, std::memory_order_relaxed);
+        attempt_result r = co_await attempt(msg, deadline);
+        attempt_info info{.target = msg.target(),
+                          .attempt = n,
+                          .http_status = r.out.status,
+                          .latency = std::chrono::duration_cast<std::chrono::microseconds>(r.latency),
+                          .bytes = r.out.bytes,
+                          .reused_connection = r.reused};
+        if (!r.error) {
+            budget.on_success(spent);
+            report(info);
+            r.page.request_id = std::move(r.out.request_id);
+            co_return std::move(r.page);
+        }
 
-    auto [aec, lease] = co_await pool.acquire();
-    if (aec) {
-        fail(diag, make_error(aec, "waiting for a connection: cancelled"));
-        co_return instance_page{};
-    }
-    // A kept-alive connection the server closed while idle fails before any response byte;
-    // the request is then replayed once on a new connection (GET is idempotent).
-    for (bool replayed = false;; replayed = true) {
-        bool reused = lease.reused() && lease.get()->reusable();
-        if (!reused) {
-            auto& c = lease.open();
-            if (auto e = co_await c.connect(host, opts.request_timeout)) {
-                lease.discard();
-                fail(diag, std::move(e));
-                co_return instance_page{};
+        error_info& e = r.error;
+        e.attempts = n;
+        info.error = &e;
+        info.action = retry_action::give_up;
+        std::string why;  // why the loop stops here, appended to the message
+        switch (classify(opts.retry, e)) {
+        case retry_verdict::cancelled: break;
+        case retry_verdict::not_retryable:
+            if (n > 1) why = " (attempt " + std::to_string(n) + ", not retryable)";
+            break;
+        case retry_verdict::retry: {
+            if (n >= opts.retry.max_attempts) {
+                if (n > 1) why = " (gave up after " + std::to_string(n) + " attempts)";
+                break;
             }
+            bool const after_timeout = e.code == errc::timed_out;
+            if (!budget.try_acquire(after_timeout)) {
+                why = " (not retried: the client's retry budget is exhausted; " + std::to_string(n) +
+                      (n == 1 ? " attempt)" : " attempts)");
+                break;
+            }
+            auto const cost = after_timeout ? opts.retry_budget.timeout_cost : opts.retry_budget.retry_cost;
+            auto const wait = backoff_for(e, n, r.out.retry_after);
+            if (steady::now() + wait >= deadline) {
+                budget.on_success(cost);  // the retry never happens: give its tokens back
+                e.message += "; then the call's overall deadline (" + deadline_name() +
+                             ") left no time for the " + ms_text(wait) + " wait before attempt " +
+                             std::to_string(n + 1) + " (" + std::to_string(n) + (n == 1 ? " attempt)" : " attempts)");
+                e.code = errc::timed_out;
+                break;
+            }
+            spent += cost;
+            info.action = retry_action::retry;
+            info.backoff = wait;
+            break;
         }
-        instance_page page;
-        http::exchange_result out;
-        auto e = co_await lease.get()->exchange(msg, page, opts.max_body_bytes,
-                                                opts.request_timeout, out);
-        if (e) {
-            bool const stale = reused && !replayed && !out.got_bytes &&
-                               e.code != asio::error::operation_aborted &&
-                               e.code != errc::timed_out;
-            lease.discard();
-            if (stale) continue;
-            add_request_id(e, out.request_id);
-            e.http_status = out.status;
-            fail(diag, std::move(e));
+        }
+        report(info);
+        if (info.action == retry_action::give_up) {
+            e.message += why;
+            log(log_level::warning, e.message);
+            diag = std::move(e);
             co_return instance_page{};
         }
-        if (out.status != 200) {
-            fail(diag, error_from_response(out.status, out.reason, out.error_text, out.request_id));
+        log(log_level::info, "attempt " + std::to_string(n) + " failed: " + e.message + "; retrying in " +
+                                 ms_text(info.backoff));
+        if (auto se = co_await sleep(info.backoff, n + 1)) {
+            se.attempts = n;
+            se.http_status = e.http_status;
+            diag = std::move(se);
             co_return instance_page{};
         }
-        page.request_id = std::move(out.request_id);
-        co_return page;
     }
 }
 
@@ -156,26 +371,57 @@ client::client(executor_type ex, client_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), checked(std::move(opts)))) {}
 
 client::~client() {
-    if (impl_) impl_->pool.close();
+    if (impl_) asio::dispatch(impl_->strand, [self = impl_] { self->shutdown(); });
 }
 
 client::executor_type client::get_executor() const noexcept { return impl_->ex; }
 client_options const& client::options() const noexcept { return impl_->opts; }
 
+client_stats client::stats() const noexcept {
+    auto const& c = impl_->counters;
+    constexpr auto relaxed = std::memory_order_relaxed;
+    return {.open = c.open.load(relaxed),
+            .idle = c.idle.load(relaxed),
+            .in_use = c.in_use.load(relaxed),
+            .created = c.created.load(relaxed),
+            .reused = c.reused.load(relaxed),
+            .waits = c.waits.load(relaxed),
+            .requests = impl_->requests.load(relaxed),
+            .retries = impl_->retries.load(relaxed),
+            .replays = impl_->replays.load(relaxed),
+            .bytes = impl_->bytes.load(relaxed),
+            .retry_tokens = impl_->budget.available()};
+}
+
+void client::cancel() {
+    asio::dispatch(impl_->strand, [self = impl_] {
+        for (call_state* c : self->calls) c->signal.emit(asio::cancellation_type::terminal);
+    });
+}
+
 void client::start_list(list_request req, error_info* diag,
                         asio::any_completion_handler<list_signature> handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto hex = asio::get_associated_executor(handler, impl_->ex);
+    auto call = std::make_shared<call_state>();
+    if (slot.is_connected()) {
+        // The caller may emit from its own context: the call's signal is emitted on the strand.
+        slot.assign([call, strand = impl_->strand](asio::cancellation_type t) {
+            asio::post(strand, [call, t] { call->signal.emit(t); });
+        });
+    }
     auto self = impl_;
     auto info = std::make_shared<error_info>();
     asio::co_spawn(
-        impl_->ex,
-        [self, info, req = std::move(req)]() mutable { return self->run(std::move(req), *info); },
+        impl_->strand,
+        [self, info, call, req = std::move(req)]() mutable { return self->run(std::move(req), *info, *call); },
         asio::bind_cancellation_slot(
-            slot, asio::bind_executor(hex, [h = std::move(handler), info, diag](
-                                               std::exception_ptr ep, instance_page page) mutable {
-                if (ep) {  // run() reports errors by value; only cancellation and resource
-                           // exhaustion get here
+            call->signal.slot(),
+            asio::bind_executor(hex, [h = std::move(handler), info, diag, slot, call](
+                                         std::exception_ptr ep, instance_page page) mutable {
+                if (slot.is_connected()) slot.clear();
+                if (ep) {  // run() reports errors by value; only cancellation before it started,
+                           // and resource exhaustion, get here
                     try {
                         std::rethrow_exception(ep);
                     } catch (boost::system::system_error const& e) {

@@ -39,11 +39,19 @@ void append_printable(std::string& out, std::string_view s) {
 }  // namespace
 
 error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
-                               std::string_view request_id) {
+                               std::string_view request_id,
+                               std::initializer_list<std::string_view> secrets) {
     error_info e;
     e.code = errc_from_http_status(status);
     e.http_status = status;
     json::decode_error_body(body, e.api_code, e.api_message);
+    std::string reason_text(reason);
+    for (auto secret : secrets) {
+        redact(e.api_code, secret);
+        redact(e.api_message, secret);
+        redact(reason_text, secret);
+    }
+    reason = reason_text;
     e.message = "HTTP " + std::to_string(status);
     if (!e.api_code.empty() || !e.api_message.empty()) {
         if (!e.api_code.empty()) {

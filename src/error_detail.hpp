@@ -4,6 +4,7 @@
 
 #include <apig/error.hpp>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -21,8 +22,10 @@ error_info invalid_argument(std::string what);
 /// The error for a response with `status` != 200: errc from the status, the API's error code
 /// and message from the body (either shape), and a one-line message such as
 /// `HTTP 403 APIC.7106: No permissions to request for the method (request id 5f1c...)`.
+/// Every `secrets` value is redacted from what the server sent (a server may echo the token).
 error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
-                               std::string_view request_id);
+                               std::string_view request_id,
+                               std::initializer_list<std::string_view> secrets = {});
 
 /// Appends ` (request id X)` to the message when a request id is known.
 void add_request_id(error_info& e, std::string_view request_id);

@@ -23,15 +23,35 @@ error_info validate(list_request const& req, std::string_view project_id);
 /// change the path) and every query value is percent-encoded (all but `A-Za-z0-9-._~`).
 std::string build_target(std::string_view project_id, list_request const& req);
 
+/// A snapshot of a client's counters (see `client::stats`).
+struct client_stats {
+    std::size_t open = 0;        ///< connections open now (idle + in use)
+    std::size_t idle = 0;        ///< open connections waiting in the pool
+    std::size_t in_use = 0;      ///< pool slots held by calls now
+    std::uint64_t created = 0;   ///< connections opened so far
+    std::uint64_t reused = 0;    ///< attempts that took a kept-alive connection
+    std::uint64_t waits = 0;     ///< attempts that had to wait for a free slot
+    std::uint64_t requests = 0;  ///< attempts that sent a request
+    std::uint64_t retries = 0;   ///< attempts after the first of their call (replays excluded)
+    std::uint64_t replays = 0;   ///< requests resent once because a kept-alive connection had
+                                 ///< been closed by the server before answering (not retries)
+    std::uint64_t bytes = 0;     ///< response bytes read (headers and bodies)
+    std::uint32_t retry_tokens = 0;  ///< what is left of the retry budget
+};
+
 /// A client of ListInstancesV2 for one endpoint and project.
 ///
 /// Bound to the executor given at construction and owning no thread: its I/O runs wherever
-/// that executor runs. Calls may overlap (many coroutines at once); they queue for the
-/// connection. Not thread-safe: call it from one thread, or give it a strand.
+/// that executor runs. Every member function is thread-safe: the client's state lives on a
+/// strand of that executor, so it may run on a multi-threaded io_context and be called from
+/// any thread. One client's I/O and decoding are serialised on that strand; for more CPU
+/// parallelism use several clients.
 ///
-/// The client keeps its keep-alive connection across calls and reconnects when the server
-/// closes it. Destroying the client closes the connection; a call still in flight then
-/// completes with an error, and the client's internals live until it has.
+/// Calls may overlap: each attempt takes a connection from a bounded pool (FIFO when all are
+/// busy), failures are retried per `client_options::retry`, and every wait is bounded by
+/// `client_options::timeouts` and can be cancelled. Destroying the client (or `cancel()`)
+/// ends every call in flight with `operation_aborted` and closes every connection; the
+/// client's internals live until those calls have completed.
 class client {
 public:
     using executor_type = boost::asio::any_io_executor;
@@ -48,10 +68,20 @@ public:
     executor_type get_executor() const noexcept;
     client_options const& options() const noexcept;
 
+    /// Counters of the pool and the retry loop. Thread-safe; the values are read one by one,
+    /// so a snapshot taken during activity may be slightly inconsistent.
+    client_stats stats() const noexcept;
+
+    /// Ends every call in flight with `operation_aborted` (waiting for a connection,
+    /// connecting, exchanging or sleeping before a retry). Calls made afterwards run normally.
+    /// Thread-safe; returns at once (the calls complete on the executor).
+    void cancel();
+
     /// Lists one page. Throws `api_error` on any failure: `code()` is an `apig::errc` or a
-    /// transport code, `info()` carries the HTTP status, the API's error code and message and
-    /// the request id. Cancellation of the awaiting coroutine (Asio per-operation
-    /// cancellation) aborts the call with `operation_aborted` and closes the connection.
+    /// transport code, `info()` carries the HTTP status, the API's error code and message,
+    /// the request id and the number of attempts. Terminal cancellation of the awaiting
+    /// coroutine (Asio per-operation cancellation) aborts the call with `operation_aborted`
+    /// wherever it is waiting, and closes a connection it interrupts.
     boost::asio::awaitable<instance_page> list_instances(list_request req);
 
     /// Lists one page with any Asio completion token (callback, `use_future`, `deferred`,

@@ -73,6 +73,8 @@ struct error_info {
     std::string api_message{};
     /// The `X-Request-Id` response header; empty if none.
     std::string request_id{};
+    /// Attempts made by the call (retries + 1); 0 when it failed before any attempt.
+    int attempts = 0;
 
     explicit operator bool() const noexcept { return static_cast<bool>(code); }
     void clear() { *this = error_info{}; }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <apig/credentials.hpp>
+#include <apig/observability.hpp>
+#include <apig/retry.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -23,6 +25,32 @@ struct tls_options {
     bool insecure_skip_verify = false;
 };
 
+/// The client's connections. Like Boost.MySQL's pool_params: each default is what a service
+/// would pick without measuring.
+struct pool_options {
+    /// Connections open at once, at most; further calls wait (FIFO) for one. Default 8.
+    std::size_t max_connections = 8;
+    /// An idle connection is closed after this long. Default 50 s (servers and load
+    /// balancers commonly drop idle keep-alive connections after 60 s; closing first avoids
+    /// sending on a connection the server is closing). Zero: never.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(50);
+    /// A connection is closed after carrying this many requests. Default 0: no limit.
+    std::uint64_t max_requests_per_connection = 0;
+};
+
+/// Time limits. Each expiry fails with `errc::timed_out` and a message naming the limit.
+struct timeout_options {
+    /// Resolving the host and establishing TCP. Default 10 s.
+    std::chrono::milliseconds connect = std::chrono::seconds(10);
+    /// The TLS handshake. Default 10 s.
+    std::chrono::milliseconds handshake = std::chrono::seconds(10);
+    /// One attempt: from writing the request to reading the whole response. Default 30 s.
+    std::chrono::milliseconds attempt = std::chrono::seconds(30);
+    /// The whole call: waiting for a connection, every attempt and every backoff wait.
+    /// Default 120 s. Zero: no overall limit.
+    std::chrono::milliseconds total = std::chrono::seconds(120);
+};
+
 /// Everything a client needs. Validated by the client's constructor: a bad value throws
 /// `apig::api_error` with `errc::invalid_argument` naming the field.
 struct client_options {
@@ -36,9 +64,15 @@ struct client_options {
     /// Largest response body accepted; a larger one fails with `errc::response_too_large`.
     /// Default: 64 MiB.
     std::size_t max_body_bytes = std::size_t{64} << 20;
-    /// Limit for one request: connect, handshake, write, and reading the whole response.
-    /// Expiry fails the call with `errc::timed_out`. Default: 30 s.
-    std::chrono::milliseconds request_timeout = std::chrono::seconds(30);
+    pool_options pool{};
+    timeout_options timeouts{};
+    retry_policy retry{};
+    retry_budget_options retry_budget{};
+    /// Called after every attempt (metrics, tracing). Default: none.
+    attempt_hook on_attempt{};
+    /// Receives log lines at or above `log_min_level`. Default: none (the library is silent).
+    log_sink log{};
+    log_level log_min_level = log_level::info;
 };
 
 }  // namespace apig

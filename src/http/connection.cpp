@@ -5,7 +5,9 @@
 #include "http/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -23,8 +25,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-std::string millis(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
-
 bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborted; }
 
 }  // namespace
@@ -38,37 +38,49 @@ void connection::close() noexcept {
     beast::get_lowest_layer(stream_).socket().close(ignored);
 }
 
-asio::awaitable<error_info> connection::connect(target_host const& t,
-                                                std::chrono::milliseconds timeout) {
+asio::awaitable<error_info> connection::connect(target_host const& t, step_limit const& connect_limit,
+                                                step_limit const& handshake_limit) {
+    using namespace boost::asio::experimental::awaitable_operators;
     host_ = t.host + ":" + t.port;
     auto& tcp = beast::get_lowest_layer(stream_);
+
+    // The resolver has no timeout of its own: it races a timer.
     asio::ip::tcp::resolver resolver(stream_.get_executor());
-    auto [rec, results] = co_await resolver.async_resolve(t.host, t.port, use_tuple);
+    asio::steady_timer timer(stream_.get_executor(), connect_limit.at);
+    auto raced = co_await (resolver.async_resolve(t.host, t.port, use_tuple) || timer.async_wait(use_tuple));
+    if (raced.index() == 1) {
+        auto [tec] = std::get<1>(raced);
+        if (is_abort(tec)) co_return make_error(tec, "resolving " + t.host + ": cancelled");
+        co_return make_error(errc::timed_out, "resolving " + t.host + ": timed out (" + connect_limit.name + ")");
+    }
+    auto [rec, results] = std::get<0>(std::move(raced));
     if (rec) {
         if (is_abort(rec)) co_return make_error(rec, "resolving " + t.host + ": cancelled");
         co_return make_error(errc::resolve_failed, "resolving " + t.host + ": " + rec.message());
     }
 
-    tcp.expires_after(timeout);
+    tcp.expires_at(connect_limit.at);
     auto [cec, ep] = co_await tcp.async_connect(results, use_tuple);
     if (cec) {
+        close();
         if (cec == beast::error::timeout)
-            co_return make_error(errc::timed_out, "connecting to " + host_ + ": timed out after " +
-                                                millis(timeout) + " (request_timeout)");
+            co_return make_error(errc::timed_out, "connecting to " + host_ + ": timed out (" + connect_limit.name + ")");
         if (is_abort(cec)) co_return make_error(cec, "connecting to " + host_ + ": cancelled");
         co_return make_error(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
     }
     tcp.socket().set_option(asio::ip::tcp::no_delay(true));
 
     std::string const& name = t.tls_name.empty() ? t.host : t.tls_name;
-    if (!configure_connection(stream_.native_handle(), name, t.verify))
+    if (!configure_connection(stream_.native_handle(), name, t.verify)) {
+        close();
         co_return invalid_argument("TLS server name '" + name + "' was refused by OpenSSL");
+    }
+    tcp.expires_at(handshake_limit.at);
     auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (hec) {
         close();
         if (hec == beast::error::timeout)
-            co_return make_error(errc::timed_out, "TLS handshake with " + host_ + ": timed out after " +
-                                                millis(timeout) + " (request_timeout)");
+            co_return make_error(errc::timed_out, "TLS handshake with " + host_ + ": timed out (" + handshake_limit.name + ")");
         if (is_abort(hec)) co_return make_error(hec, "TLS handshake with " + host_ + ": cancelled");
         co_return handshake_error(stream_.native_handle(), hec, name);
     }
@@ -79,19 +91,17 @@ asio::awaitable<error_info> connection::connect(target_host const& t,
 
 asio::awaitable<error_info> connection::exchange(request_message const& req,
                                                  instance_page& page, std::size_t body_limit,
-                                                 std::chrono::milliseconds timeout,
-                                                 exchange_result& out) {
+                                                 step_limit const& limit, exchange_result& out) {
     reusable_ = false;  // until a complete keep-alive response says otherwise
     auto& tcp = beast::get_lowest_layer(stream_);
-    tcp.expires_after(timeout);
+    tcp.expires_at(limit.at);
 
     auto [wec, written] = co_await bhttp::async_write(stream_, req, use_tuple);
     if (wec) {
         close();
         if (wec == beast::error::timeout)
             co_return make_error(errc::timed_out, "sending the request to " + host_ +
-                                                ": timed out after " + millis(timeout) +
-                                                " (request_timeout)");
+                                                      ": timed out (" + limit.name + ")");
         if (is_abort(wec)) co_return make_error(wec, "sending the request: cancelled");
         co_return make_error(wec, "sending the request to " + host_ + ": " + wec.message());
     }
@@ -108,6 +118,7 @@ asio::awaitable<error_info> connection::exchange(request_message const& req,
         out.status = h.result_int();
         out.reason = std::string(h.reason());
         if (auto it = h.find("X-Request-Id"); it != h.end()) out.request_id = std::string(it->value());
+        if (auto it = h.find(bhttp::field::retry_after); it != h.end()) out.retry_after = std::string(it->value());
     }
     auto& body = parser.get().body();
     if (rec) {
@@ -119,9 +130,8 @@ asio::awaitable<error_info> connection::exchange(request_message const& req,
             e = make_error(errc::response_too_large, "response body larger than max_body_bytes (" +
                                                    std::to_string(body_limit) + " bytes)");
         } else if (rec == beast::error::timeout) {
-            e = make_error(errc::timed_out, "reading the response from " + host_ +
-                                          ": timed out after " + millis(timeout) +
-                                          " (request_timeout)");
+            e = make_error(errc::timed_out,
+                           "reading the response from " + host_ + ": timed out (" + limit.name + ")");
         } else if (is_abort(rec)) {
             e = make_error(rec, "reading the response: cancelled");
         } else if (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
@@ -135,6 +145,7 @@ asio::awaitable<error_info> connection::exchange(request_message const& req,
         co_return e;
     }
 
+    tcp.expires_never();
     ++requests_;
     reusable_ = parser.keep_alive();
     if (out.status == 200 && !body.decoded) {

@@ -39,25 +39,34 @@ struct exchange_result {
     std::string request_id;      ///< X-Request-Id
     std::string reason;          ///< reason phrase
     std::string error_text;      ///< body of a non-200 response (bounded)
+    std::string retry_after;     ///< Retry-After header, if any
     std::uint64_t bytes = 0;     ///< response bytes read (header and body)
 };
 
 using request_message = boost::beast::http::request<boost::beast::http::empty_body>;
 
+/// When one step must end, and the limit to name if it does: the earlier of the step's own
+/// limit and the call's overall deadline.
+struct step_limit {
+    std::chrono::steady_clock::time_point at;
+    std::string name;  ///< e.g. "timeouts.connect = 10000 ms"
+};
+
 class connection {
 public:
     connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx);
 
-    /// Resolves, connects and completes the TLS handshake within `timeout`.
-    boost::asio::awaitable<error_info> connect(target_host const& t,
-                                               std::chrono::milliseconds timeout);
+    /// Resolves and connects by `connect_limit`, then completes the TLS handshake by
+    /// `handshake_limit`. Per-operation cancellation reaches every step.
+    boost::asio::awaitable<error_info> connect(target_host const& t, step_limit const& connect_limit,
+                                               step_limit const& handshake_limit);
 
-    /// Writes `req` and reads the whole response within `timeout`. A 200 body is decoded
-    /// into `page` while it arrives; at most `body_limit` body bytes are accepted. A non-200
-    /// status is not an error here: it is returned in `out` for the caller to map.
+    /// Writes `req` and reads the whole response by `limit`. A 200 body is decoded into
+    /// `page` while it arrives; at most `body_limit` body bytes are accepted. A non-200 status
+    /// is not an error here: it is returned in `out` for the caller to map. Any failure
+    /// closes the connection.
     boost::asio::awaitable<error_info> exchange(request_message const& req, instance_page& page,
-                                                std::size_t body_limit,
-                                                std::chrono::milliseconds timeout,
+                                                std::size_t body_limit, step_limit const& limit,
                                                 exchange_result& out);
 
     /// True while the connection may carry another request: connected, the last response

@@ -10,12 +10,24 @@ namespace apig::http {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-// A waiting acquire: a timer that never expires by itself, cancelled to wake the waiter.
-// `granted` tells a hand-off from a cancellation.
+// A queued acquire: a timer that expires at the caller's deadline and is cancelled to wake the
+// waiter; `granted` tells a hand-off from a cancellation. It leaves the queue when destroyed,
+// also when its coroutine is destroyed without resuming (an io_context torn down).
 struct pool::waiter {
-    explicit waiter(asio::any_io_executor ex) : timer(std::move(ex), asio::steady_timer::time_point::max()) {}
+    waiter(pool& p, clock::time_point deadline) : owner(p), timer(p.ex_, deadline) {
+        owner.waiters_.push_back(this);
+    }
+    ~waiter() {
+        if (!granted) std::erase(owner.waiters_, this);
+        else if (!taken) owner.give_back(std::move(conn));  // handed a slot it never used
+    }
+    waiter(waiter const&) = delete;
+    waiter& operator=(waiter const&) = delete;
+
+    pool& owner;
     asio::steady_timer timer;
     bool granted = false;
+    bool taken = false;
     std::unique_ptr<connection> conn;
 };
 
@@ -31,73 +43,112 @@ lease& lease::operator=(lease&& o) noexcept {
 connection& lease::open() {
     discard();
     conn_ = std::make_unique<connection>(pool_->ex_, pool_->ctx_);
-    pool_->active_.insert(conn_.get());
+    pool_->track_open(conn_.get());
     return *conn_;
 }
 
 void lease::discard() noexcept {
     if (!conn_) return;
     conn_->close();
-    if (pool_) pool_->active_.erase(conn_.get());
+    pool_->forget(conn_.get());
     conn_.reset();
 }
 
 void lease::release() noexcept {
     if (!pool_) return;
     pool* p = std::exchange(pool_, nullptr);
-    if (conn_) p->active_.erase(conn_.get());
     p->give_back(std::move(conn_));
 }
 
-pool::pool(asio::any_io_executor ex, asio::ssl::context& ctx, std::size_t max_connections)
-    : ex_(std::move(ex)), ctx_(ctx), max_(std::max<std::size_t>(1, max_connections)) {}
+pool::pool(asio::any_io_executor ex, asio::ssl::context& ctx, pool_params params,
+           pool_counters& counters)
+    : ex_(std::move(ex)), ctx_(ctx), params_(params), counters_(counters) {
+    params_.max_connections = std::max<std::size_t>(1, params_.max_connections);
+}
 
 pool::~pool() { close(); }
 
-asio::awaitable<std::pair<error_code, lease>> pool::acquire() {
+void pool::track_open(connection* c) {
+    active_.insert(c);
+    counters_.open.fetch_add(1, std::memory_order_relaxed);
+    counters_.created.fetch_add(1, std::memory_order_relaxed);
+}
+
+void pool::forget(connection* c) noexcept {
+    if (active_.erase(c)) counters_.open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void pool::close_expired(clock::time_point now) noexcept {
+    if (params_.idle_timeout <= clock::duration::zero()) return;
+    auto const first_fresh = std::find_if(idle_.begin(), idle_.end(), [&](idle_connection const& i) {
+        return now - i.since < params_.idle_timeout;
+    });
+    for (auto it = idle_.begin(); it != first_fresh; ++it) it->conn->close();
+    auto const n = static_cast<std::size_t>(first_fresh - idle_.begin());
+    idle_.erase(idle_.begin(), first_fresh);
+    counters_.idle.fetch_sub(n, std::memory_order_relaxed);
+    counters_.open.fetch_sub(n, std::memory_order_relaxed);
+}
+
+asio::awaitable<std::pair<error_code, lease>> pool::acquire(clock::time_point deadline) {
     if (closed_) co_return std::pair{error_code(asio::error::operation_aborted), lease{}};
-    if (waiters_.empty() && leased_ < max_) {
+    if (waiters_.empty() && leased_ < params_.max_connections) {
         ++leased_;
+        counters_.in_use.fetch_add(1, std::memory_order_relaxed);
+        close_expired(clock::now());
         std::unique_ptr<connection> c;
-        if (!idle_.empty()) {
-            c = std::move(idle_.back());
+        if (!idle_.empty()) {  // the most recently used: the likeliest to be still open
+            c = std::move(idle_.back().conn);
             idle_.pop_back();
+            counters_.idle.fetch_sub(1, std::memory_order_relaxed);
+            counters_.reused.fetch_add(1, std::memory_order_relaxed);
             active_.insert(c.get());
         }
         co_return std::pair{error_code{}, lease(this, std::move(c))};
     }
-    waiter w(ex_);
-    waiters_.push_back(&w);
-    co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!w.granted) {  // cancelled, or the pool closed
-        std::erase(waiters_, &w);
-        co_return std::pair{error_code(asio::error::operation_aborted), lease{}};
-    }
-    // The slot was handed over by give_back: leased_ already counts it.
-    if (w.conn) active_.insert(w.conn.get());
+    counters_.waits.fetch_add(1, std::memory_order_relaxed);
+    waiter w(*this, deadline);
+    auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!w.granted) co_return std::pair{ec ? ec : error_code(errc::timed_out), lease{}};
+    // give_back handed the slot over: leased_, in_use and active_ already count it.
+    if (w.conn) counters_.reused.fetch_add(1, std::memory_order_relaxed);
+    w.taken = true;
     co_return std::pair{error_code{}, lease(this, std::move(w.conn))};
 }
 
 void pool::give_back(std::unique_ptr<connection> c) noexcept {
-    if (c && (closed_ || !c->reusable())) {
-        c->close();
-        c.reset();
+    if (c) {
+        active_.erase(c.get());
+        bool const worn_out = params_.max_requests_per_connection != 0 &&
+                              c->requests() >= params_.max_requests_per_connection;
+        if (closed_ || !c->reusable() || worn_out) {
+            c->close();
+            c.reset();
+            counters_.open.fetch_sub(1, std::memory_order_relaxed);
+        }
     }
-    if (!waiters_.empty()) {  // hand the slot straight to the oldest waiter
+    if (!waiters_.empty()) {  // hand the slot (and connection) straight to the oldest waiter
         waiter* w = waiters_.front();
         waiters_.pop_front();
         w->granted = true;
         w->conn = std::move(c);
+        if (w->conn) active_.insert(w->conn.get());
         w->timer.cancel();
         return;
     }
     --leased_;
-    if (c) idle_.push_back(std::move(c));
+    counters_.in_use.fetch_sub(1, std::memory_order_relaxed);
+    if (c) {
+        idle_.push_back({std::move(c), clock::now()});
+        counters_.idle.fetch_add(1, std::memory_order_relaxed);
+    }
 }
 
 void pool::close() noexcept {
     closed_ = true;
-    for (auto& c : idle_) c->close();
+    for (auto& i : idle_) i.conn->close();
+    counters_.open.fetch_sub(idle_.size(), std::memory_order_relaxed);
+    counters_.idle.fetch_sub(idle_.size(), std::memory_order_relaxed);
     idle_.clear();
     for (connection* c : active_) c->close();
     for (waiter* w : waiters_) w->timer.cancel();

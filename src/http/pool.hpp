@@ -1,8 +1,11 @@
 #pragma once
 
-// A bounded set of keep-alive connections with FIFO waiters. The client takes a lease for
-// each request; the lease gives back its connection (if still reusable) or its slot when it
-// is destroyed. Not thread-safe: used from the client's executor only.
+// A bounded set of keep-alive connections with FIFO waiters (the model is Boost.MySQL's
+// connection_pool). A caller takes a lease for each attempt; the lease gives back its
+// connection (if still reusable) or just its slot when destroyed.
+//
+// Not thread-safe by itself: every member, and every lease, is used on the client's strand.
+// The counters it updates are atomics, read from any thread by client::stats().
 
 #include "http/connection.hpp"
 
@@ -10,6 +13,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -18,10 +23,19 @@
 
 namespace apig::http {
 
+/// Counters shared by the pool and the client (all monotonic but the three gauges).
+struct pool_counters {
+    std::atomic<std::size_t> open{0};     ///< gauge: connections open (idle or in use)
+    std::atomic<std::size_t> idle{0};     ///< gauge: open connections waiting in the pool
+    std::atomic<std::size_t> in_use{0};   ///< gauge: slots held by leases
+    std::atomic<std::uint64_t> created{0};
+    std::atomic<std::uint64_t> reused{0};
+    std::atomic<std::uint64_t> waits{0};  ///< acquires that had to queue
+};
+
 class pool;
 
-/// The right to run one request: a slot of the pool, holding a connection or not yet (the
-/// holder connects one). Returns the slot, and the connection if reusable, when destroyed.
+/// The right to run one attempt: a slot of the pool, holding a connection or not yet.
 class lease {
 public:
     lease() = default;
@@ -29,13 +43,13 @@ public:
     lease& operator=(lease&& o) noexcept;
     ~lease() { release(); }
 
-    /// The connection; null when the holder must open one (see `open`).
+    /// The connection, or null when the holder must open one (see `open`).
     connection* get() const noexcept { return conn_.get(); }
-    /// Replaces the held connection (closed or none) with a new, unconnected one.
+    /// Replaces the held connection (if any, closed) with a new, unconnected one.
     connection& open();
     /// Closes and drops the held connection; the slot stays held.
     void discard() noexcept;
-    /// Whether the held connection had carried requests before this lease.
+    /// The held connection has carried requests before (it came from the idle set).
     bool reused() const noexcept { return conn_ && conn_->requests() > 0; }
     explicit operator bool() const noexcept { return pool_ != nullptr; }
 
@@ -48,36 +62,53 @@ private:
     std::unique_ptr<connection> conn_;
 };
 
+struct pool_params {
+    std::size_t max_connections = 8;
+    std::chrono::milliseconds idle_timeout{};  ///< zero: never
+    std::uint64_t max_requests_per_connection = 0;  ///< zero: no limit
+};
+
 class pool {
 public:
-    pool(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx,
-         std::size_t max_connections);
-    ~pool();
+    using clock = std::chrono::steady_clock;
 
-    /// Waits (FIFO) for a free slot. Per-operation cancellation of the wait completes it with
-    /// operation_aborted; `close()` does too.
-    boost::asio::awaitable<std::pair<boost::system::error_code, lease>> acquire();
+    pool(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx, pool_params params,
+         pool_counters& counters);
+    ~pool();
+    pool(pool const&) = delete;
+    pool& operator=(pool const&) = delete;
+
+    /// Takes a slot, waiting (FIFO) while all `max_connections` are in use, until `deadline`.
+    /// The most recently used idle connection comes with it, if any; idle connections past
+    /// `idle_timeout` are closed on the way. Errors: `errc::timed_out` at the deadline;
+    /// `operation_aborted` on per-operation cancellation of the wait or `close()`.
+    boost::asio::awaitable<std::pair<boost::system::error_code, lease>> acquire(clock::time_point deadline);
 
     /// Closes every connection, idle and in use (their operations end with
     /// operation_aborted), and fails every waiter. Later acquires fail.
     void close() noexcept;
 
-    std::size_t idle() const noexcept { return idle_.size(); }
-    std::size_t in_use() const noexcept { return leased_; }
-
 private:
     friend class lease;
     struct waiter;
+    struct idle_connection {
+        std::unique_ptr<connection> conn;
+        clock::time_point since;
+    };
 
     void give_back(std::unique_ptr<connection> c) noexcept;
+    void close_expired(clock::time_point now) noexcept;
+    void track_open(connection* c);
+    void forget(connection* c) noexcept;
 
     boost::asio::any_io_executor ex_;
     boost::asio::ssl::context& ctx_;
-    std::size_t max_;
+    pool_params params_;
+    pool_counters& counters_;
     std::size_t leased_ = 0;
     bool closed_ = false;
-    std::vector<std::unique_ptr<connection>> idle_;
-    std::unordered_set<connection*> active_;  // connections held by leases
+    std::vector<idle_connection> idle_;         // oldest first
+    std::unordered_set<connection*> active_;   // connections held by leases
     std::deque<waiter*> waiters_;
 };
 

@@ -170,11 +170,13 @@ TEST_CASE("403 for a project the server does not serve") {
     CHECK(e.api_code() == "APIC.7106");
 }
 
-TEST_CASE("500 surfaces as api_error and the connection stays usable") {
+TEST_CASE("500 surfaces as api_error when retries are off, and the connection stays usable") {
     apig::emulator::server srv({.instance_count = 5});
     srv.fail_next(1, 500);
     asio::io_context io;
-    apig::client c(io.get_executor(), options_for(srv));
+    auto o = options_for(srv);
+    o.retry.max_attempts = 1;
+    apig::client c(io.get_executor(), o);
     try {
         run(io, c.list_instances({}));
         FAIL("expected a 500");
@@ -252,10 +254,12 @@ TEST_CASE("100 sequential calls share one keep-alive connection") {
     CHECK(srv.connections_accepted() == 1);
 }
 
-TEST_CASE("overlapping calls queue for the connection and all succeed") {
+TEST_CASE("overlapping calls queue for a single connection and all succeed") {
     apig::emulator::server srv({.instance_count = 30});
     asio::io_context io;
-    apig::client c(io.get_executor(), options_for(srv));
+    auto o = options_for(srv);
+    o.pool.max_connections = 1;
+    apig::client c(io.get_executor(), o);
     int done = 0;
     for (int i = 0; i < 20; ++i)
         asio::co_spawn(io, c.list_instances({.offset = i, .limit = 3}),
@@ -268,6 +272,9 @@ TEST_CASE("overlapping calls queue for the connection and all succeed") {
     io.run();
     CHECK(done == 20);
     CHECK(srv.connections_accepted() == 1);
+    CHECK(c.stats().waits == 19);
+    CHECK(c.stats().created == 1);
+    CHECK(c.stats().reused == 19);
 }
 
 TEST_CASE("async_list_instances works with any completion token") {

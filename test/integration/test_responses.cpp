@@ -18,6 +18,7 @@ apig::client_options options_for(raw_server const& srv) {
     o.credentials = apig::token_credentials{"tok-raw-secret"};
     o.tls.use_system_trust_store = false;
     o.tls.ca_pem = srv.ca_pem();
+    o.retry.max_attempts = 1;  // each scripted reply is seen as it is, not retried
     return o;
 }
 

@@ -58,7 +58,9 @@ int run(cli::options const& opts, apig::client_options copts) {
         std::cerr << cli::program_name
                   << ": warning: --insecure: the server's certificate is not verified; anyone "
                      "on the network path can read the token and the data\n";
-    if (opts.timeout) copts.request_timeout = *opts.timeout;
+    if (opts.timeout) copts.timeouts.total = *opts.timeout;
+    if (opts.max_attempts) copts.retry.max_attempts = *opts.max_attempts;
+    if (opts.max_connections) copts.pool.max_connections = static_cast<std::size_t>(*opts.max_connections);
 
     boost::asio::io_context ioc;
     std::optional<apig::client> client;

@@ -1,0 +1,460 @@
+// Pool, retry loop, timeouts and cancellation against the in-process emulator (and scripted
+// servers where the emulator cannot misbehave the right way). Waits are injected: no test
+// sleeps for a backoff.
+#include "harness.hpp"
+#include "raw_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <doctest/doctest.h>
+
+#include <mutex>
+#include <thread>
+
+namespace asio = boost::asio;
+using apig::test::list_error;
+using apig::test::options_for;
+using apig::test::raw_server;
+using apig::test::run;
+using std::chrono::milliseconds;
+
+namespace {
+
+// A sleeper that records what it was asked to wait and returns at once, and a fixed jitter.
+struct recorded_waits {
+    std::vector<milliseconds> waits;
+    void install(apig::client_options& o, double jitter = 0.5) {
+        o.retry.random = [jitter] { return jitter; };
+        o.retry.sleep = [this](milliseconds d) -> asio::awaitable<void> {
+            waits.push_back(d);
+            co_return;
+        };
+    }
+};
+
+// Runs `calls` concurrent list_instances and returns how many succeeded.
+int run_concurrently(asio::io_context& io, apig::client& c, int calls, apig::list_request req = {}) {
+    int ok = 0;
+    for (int i = 0; i < calls; ++i)
+        asio::co_spawn(io, c.list_instances(req), [&](std::exception_ptr ep, apig::instance_page) { ok += !ep; });
+    io.restart();
+    io.run();
+    return ok;
+}
+
+}  // namespace
+
+TEST_CASE("500 then 200: one page after 2 attempts, with the exact backoff") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.fail_next(1, 500);
+    auto o = options_for(srv);
+    recorded_waits w;
+    w.install(o, 0.5);
+    std::vector<apig::attempt_info> seen;
+    std::vector<int> statuses;
+    o.on_attempt = [&](apig::attempt_info const& a) {
+        seen.push_back(a);
+        statuses.push_back(static_cast<int>(a.http_status));
+    };
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    auto p = run(io, c.list_instances({}));
+    CHECK(p.total == 5);
+    CHECK(srv.requests_served() == 2);
+    REQUIRE(w.waits.size() == 1);
+    CHECK(w.waits[0] == milliseconds(50));  // 0.5 * 100 ms
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].attempt == 1);
+    CHECK(seen[0].action == apig::retry_action::retry);
+    CHECK(seen[0].backoff == milliseconds(50));
+    CHECK(seen[0].error != nullptr);  // (not dereferenced: valid only during the hook)
+    CHECK(seen[1].error == nullptr);
+    CHECK(statuses == std::vector<int>{500, 200});
+    CHECK(seen[1].attempt == 2);
+    CHECK(seen[1].action == apig::retry_action::none);
+    CHECK(seen[1].reused_connection);  // the 500 left the connection usable
+    CHECK(seen[1].bytes > 0);
+    CHECK(c.stats().retries == 1);
+    CHECK(c.stats().requests == 2);
+}
+
+TEST_CASE("500 forever: api_error after exactly max_attempts, with the count and the last error") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.fail_next(100, 500);
+    auto o = options_for(srv);
+    recorded_waits w;
+    w.install(o, 0.999);
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    try {
+        run(io, c.list_instances({}));
+        FAIL("expected failure");
+    } catch (apig::api_error const& e) {
+        CHECK(e.code() == apig::errc::internal_server_error);
+        CHECK(e.http_status() == 500);
+        CHECK(e.api_code() == "APIC.9000");
+        CHECK(e.info().attempts == 4);
+        CHECK(std::string(e.what()).find("gave up after 4 attempts") != std::string::npos);
+    }
+    CHECK(srv.requests_served() == 4);
+    CHECK(w.waits == std::vector<milliseconds>{milliseconds(99), milliseconds(199), milliseconds(399)});
+}
+
+TEST_CASE("401 and 403 are sent once") {
+    apig::emulator::server srv({.instance_count = 5});
+    auto bad_token = options_for(srv);
+    bad_token.credentials.token = "wrong";
+    CHECK(list_error(bad_token).info().attempts == 1);
+    CHECK(srv.requests_served() == 1);
+    CHECK(list_error(options_for(srv, "not-served")).code() == apig::errc::forbidden);
+    CHECK(srv.requests_served() == 2);
+}
+
+TEST_CASE("transport failures and malformed bodies are retried") {
+    std::string const good = raw_server::response(
+        "200 OK", R"({"total":1,"size":1,"instances":[{"id":"i-1"}]})", "X-Request-Id: ok\r\n");
+    struct row {
+        char const* name;
+        raw_server::reply bad;
+    };
+    for (auto const& r : std::vector<row>{
+             {"reset before a response", {"", true}},
+             {"truncated body", {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"total\":1,", true}},
+             {"malformed JSON", {raw_server::response("200 OK", "{\"total\":1,\"size\":1,\"instances\":[{\"id\"}]}"), false}},
+             {"503", {raw_server::response("503 Service Unavailable", ""), false}},
+         }) {
+        CAPTURE(r.name);
+        raw_server srv({r.bad, {good, false}});
+        apig::client_options o;
+        o.endpoint = srv.endpoint();
+        o.project_id = "p";
+        o.credentials = {"t"};
+        o.tls.use_system_trust_store = false;
+        o.tls.ca_pem = srv.ca_pem();
+        recorded_waits w;
+        w.install(o);
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        auto p = run(io, c.list_instances({}));
+        CHECK(p.instances.size() == 1);
+        CHECK(w.waits.size() == 1);
+        CHECK(c.stats().retries == 1);
+    }
+}
+
+TEST_CASE("Retry-After is waited for, capped at max_backoff") {
+    std::string const good = raw_server::response("200 OK", R"({"total":0,"size":0,"instances":[]})");
+    for (auto [header, expected] : std::vector<std::pair<std::string, milliseconds>>{
+             {"Retry-After: 1\r\n", milliseconds(1000)},
+             {"Retry-After: 3600\r\n", milliseconds(10000)},
+             {"Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n", milliseconds(0)}}) {
+        CAPTURE(header);
+        raw_server srv({{raw_server::response("503 Service Unavailable", "", header), false}, {good, false}});
+        apig::client_options o{.endpoint = srv.endpoint(), .project_id = "p", .credentials = {"t"}};
+        o.tls.ca_pem = srv.ca_pem();
+        recorded_waits w;
+        w.install(o, 0.0);
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        run(io, c.list_instances({}));
+        CHECK(w.waits == std::vector<milliseconds>{expected});
+    }
+}
+
+TEST_CASE("an empty retry budget returns the error at once and says so") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.fail_next(1000, 503);
+    auto o = options_for(srv);
+    o.retry_budget = {.capacity = 12, .retry_cost = 5, .timeout_cost = 10, .success_refund = 1};
+    recorded_waits w;
+    w.install(o);
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    auto first = [&] {
+        try {
+            run(io, c.list_instances({}));
+        } catch (apig::api_error const& e) {
+            return e;
+        }
+        throw std::runtime_error("succeeded");
+    };
+    auto e1 = first();  // attempts 1, 2, 3 (two retries cost 10 of 12 tokens), then no tokens
+    CHECK(e1.info().attempts == 3);
+    CHECK(std::string(e1.what()).find("retry budget is exhausted") != std::string::npos);
+    CHECK(c.stats().retry_tokens == 2);
+    auto e2 = first();  // no retry at all now
+    CHECK(e2.info().attempts == 1);
+    CHECK(e2.code() == apig::errc::server_error);
+    CHECK(srv.requests_served() == 4);
+}
+
+TEST_CASE("per-attempt timeout against a slow server") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.set_response_delay(milliseconds(2000));
+    auto o = options_for(srv);
+    o.timeouts.attempt = milliseconds(100);
+    o.retry.max_attempts = 1;
+    auto const t0 = std::chrono::steady_clock::now();
+    auto e = list_error(o);
+    CHECK(std::chrono::steady_clock::now() - t0 < milliseconds(1500));
+    CHECK(e.code() == apig::errc::timed_out);
+    CHECK(std::string(e.what()).find("timeouts.attempt = 100 ms") != std::string::npos);
+}
+
+TEST_CASE("the overall deadline covers attempts and backoff waits") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.set_response_delay(milliseconds(2000));
+    auto o = options_for(srv);
+    o.timeouts.attempt = milliseconds(150);
+    o.timeouts.total = milliseconds(400);
+    o.retry.initial_backoff = milliseconds(10);
+    o.retry.max_attempts = 100;
+    auto const t0 = std::chrono::steady_clock::now();
+    auto e = list_error(o);
+    auto const took = std::chrono::steady_clock::now() - t0;
+    CHECK(took < milliseconds(1500));
+    CHECK(took >= milliseconds(390));
+    CHECK(e.code() == apig::errc::timed_out);
+    CHECK(std::string(e.what()).find("timeouts.total = 400 ms") != std::string::npos);
+    CHECK(e.info().attempts >= 2);
+}
+
+TEST_CASE("a backoff longer than the time left ends the call at once with timed_out") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.fail_next(10, 500);
+    auto o = options_for(srv);
+    o.timeouts.total = milliseconds(300);
+    o.retry.initial_backoff = milliseconds(5000);
+    o.retry.random = [] { return 0.9; };
+    auto const t0 = std::chrono::steady_clock::now();
+    auto e = list_error(o);
+    CHECK(std::chrono::steady_clock::now() - t0 < milliseconds(250));
+    CHECK(e.code() == apig::errc::timed_out);
+    CHECK(e.http_status() == 500);
+    CHECK(e.api_code() == "APIC.9000");
+    CHECK(std::string(e.what()).find("left no time for the 4500 ms wait before attempt 2") != std::string::npos);
+}
+
+TEST_CASE("64 concurrent calls with max_connections = 8") {
+    apig::emulator::server srv({.instance_count = 100, .threads = 2});
+    auto o = options_for(srv);
+    o.pool.max_connections = 8;
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    CHECK(run_concurrently(io, c, 64, {.limit = 50}) == 64);
+    CHECK(srv.connections_accepted() <= 8);
+    CHECK(srv.max_connections_open() <= 8);
+    CHECK(srv.requests_served() == 64);
+    auto s = c.stats();
+    CHECK(s.created <= 8);
+    CHECK(s.created + s.reused == 64);
+    CHECK(s.in_use == 0);
+    CHECK(s.open == s.idle);
+    CHECK(s.waits > 0);
+}
+
+TEST_CASE("max_requests_per_connection retires connections") {
+    apig::emulator::server srv({.instance_count = 5});
+    auto o = options_for(srv);
+    o.pool.max_requests_per_connection = 3;
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    run(io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 10; ++i) co_await c.list_instances({});
+    }());
+    CHECK(srv.connections_accepted() == 4);
+    CHECK(c.stats().created == 4);
+}
+
+TEST_CASE("an idle connection past idle_timeout is closed, not used") {
+    apig::emulator::server srv({.instance_count = 5});
+    auto o = options_for(srv);
+    o.pool.idle_timeout = milliseconds(20);
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    run(io, [&]() -> asio::awaitable<void> {
+        co_await c.list_instances({});
+        co_await c.list_instances({});  // reused: well within the idle timeout
+        asio::steady_timer t(co_await asio::this_coro::executor, milliseconds(40));
+        co_await t.async_wait(asio::use_awaitable);  // let the idle connection age
+        co_await c.list_instances({});
+    }());
+    CHECK(c.stats().created == 2);
+    CHECK(srv.connections_accepted() == 2);
+}
+
+TEST_CASE("cancellation in each wait state leaves no connection behind") {
+    apig::emulator::server srv({.instance_count = 5});
+    auto o = options_for(srv);
+    o.pool.max_connections = 1;
+
+    auto cancel_after_start = [&](apig::client& c, asio::io_context& io, auto&& prepare) {
+        asio::cancellation_signal sig;
+        boost::system::error_code got;
+        apig::error_info diag;
+        bool done = false;
+        prepare();
+        c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) {
+                                   got = ec;
+                                   done = true;
+                               }));
+        // Let the call reach its wait, then cancel from the executor.
+        asio::steady_timer t(io, milliseconds(50));
+        t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
+        io.restart();
+        io.run();
+        CHECK(done);
+        CHECK(got == asio::error::operation_aborted);
+        CHECK(diag.message.find("cancelled") != std::string::npos);
+        return diag;
+    };
+
+    SUBCASE("reading the response") {
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        auto d = cancel_after_start(c, io, [&] { srv.set_response_delay(milliseconds(5000)); });
+        CHECK(d.message.find("reading the response") != std::string::npos);
+        CHECK(c.stats().open == 0);
+        CHECK(c.stats().in_use == 0);
+    }
+    SUBCASE("waiting for a connection") {
+        srv.set_response_delay(milliseconds(300));
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        bool first_ok = false;
+        c.async_list_instances({}, [&](boost::system::error_code ec, apig::instance_page) { first_ok = !ec; });
+        auto d = cancel_after_start(c, io, [] {});
+        CHECK(d.message.find("waiting for a connection") != std::string::npos);
+        CHECK(first_ok);  // the call holding the connection is not disturbed
+        CHECK(c.stats().in_use == 0);
+    }
+    SUBCASE("sleeping before a retry") {
+        srv.fail_next(1, 503);
+        auto slow = o;
+        slow.retry.initial_backoff = milliseconds(60'000);
+        slow.retry.random = [] { return 0.5; };
+        asio::io_context io;
+        apig::client c(io.get_executor(), slow);
+        auto d = cancel_after_start(c, io, [] {});
+        CHECK(d.message.find("before attempt 2") != std::string::npos);
+        CHECK(c.stats().in_use == 0);
+    }
+}
+
+TEST_CASE("cancellation during the TLS handshake") {
+    // A TCP server that accepts and never speaks TLS.
+    asio::io_context server_io;
+    asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket held(server_io);
+    acc.async_accept(held, [](boost::system::error_code) {});
+    std::thread server([&] { server_io.run(); });
+
+    apig::client_options o{.endpoint = "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
+                           .project_id = "p",
+                           .credentials = {"t"}};
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    asio::cancellation_signal sig;
+    apig::error_info diag;
+    boost::system::error_code got;
+    c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) { got = ec; }));
+    asio::steady_timer t(io, milliseconds(50));
+    t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
+    io.run();
+    CHECK(got == asio::error::operation_aborted);
+    CHECK(diag.message.find("TLS handshake") != std::string::npos);
+    CHECK(c.stats().open == 0);
+    server_io.stop();
+    server.join();
+}
+
+TEST_CASE("a handshake that never completes times out (timeouts.handshake)") {
+    asio::io_context server_io;
+    asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket held(server_io);
+    acc.async_accept(held, [](boost::system::error_code) {});
+    std::thread server([&] { server_io.run(); });
+    apig::client_options o{.endpoint = "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
+                           .project_id = "p",
+                           .credentials = {"t"}};
+    o.timeouts.handshake = milliseconds(100);
+    o.retry.max_attempts = 1;
+    auto e = list_error(o);
+    CHECK(e.code() == apig::errc::timed_out);
+    std::string const what = e.what();
+    CAPTURE(what);
+    CHECK(std::string(e.what()).find("timeouts.handshake = 100 ms") != std::string::npos);
+    server_io.stop();
+    server.join();
+}
+
+TEST_CASE("client.cancel() ends every call in flight; later calls work") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.set_response_delay(milliseconds(5000));
+    auto o = options_for(srv);
+    o.pool.max_connections = 2;
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    int aborted = 0;
+    for (int i = 0; i < 6; ++i)
+        c.async_list_instances({}, [&](boost::system::error_code ec, apig::instance_page) {
+            aborted += ec == asio::error::operation_aborted;
+        });
+    asio::steady_timer t(io, milliseconds(50));
+    t.async_wait([&](boost::system::error_code) { c.cancel(); });
+    io.run();
+    CHECK(aborted == 6);
+    CHECK(c.stats().in_use == 0);
+    srv.set_response_delay(milliseconds(0));
+    CHECK(run(io, c.list_instances({})).total == 5);
+}
+
+TEST_CASE("destroying the client mid-call: every call ends, every connection closes") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.set_response_delay(milliseconds(5000));
+    asio::io_context io;
+    int aborted = 0;
+    {
+        auto o = options_for(srv);
+        o.pool.max_connections = 3;
+        auto c = std::make_unique<apig::client>(io.get_executor(), o);
+        for (int i = 0; i < 5; ++i)
+            c->async_list_instances({}, [&](boost::system::error_code ec, apig::instance_page) {
+                aborted += ec == asio::error::operation_aborted;
+            });
+        asio::steady_timer t(io, milliseconds(50));
+        t.async_wait([&](boost::system::error_code) { c.reset(); });
+        io.run();  // returns only once no coroutine of the client is left
+    }
+    CHECK(aborted == 5);
+}
+
+TEST_CASE("one client used from two threads of a multi-threaded io_context") {
+    apig::emulator::server srv({.instance_count = 40, .threads = 2});
+    auto o = options_for(srv);
+    o.pool.max_connections = 4;
+    asio::io_context io(2);
+    apig::client c(io.get_executor(), o);
+    std::atomic<int> ok{0};
+    auto guard = asio::make_work_guard(io);
+    std::thread t1([&] { io.run(); });
+    std::thread t2([&] { io.run(); });
+    std::thread poller([&] {
+        for (int i = 0; i < 200; ++i) (void)c.stats();
+    });
+    std::vector<std::future<apig::instance_page>> results;
+    for (int i = 0; i < 64; ++i)
+        results.push_back(c.async_list_instances({.offset = i % 30, .limit = 10}, asio::use_future));
+    for (auto& f : results) ok += f.get().instances.size() == 10;
+    guard.reset();
+    poller.join();
+    t1.join();
+    t2.join();
+    CHECK(ok == 64);
+    CHECK(c.stats().in_use == 0);
+    CHECK(srv.connections_accepted() <= 4);
+}
