@@ -44,8 +44,27 @@ from a deterministic dataset, until SIGINT or SIGTERM.
   --idle-timeout-ms N   close connections idle this long (default 60000)
   --max-requests-per-connection N
                         close a connection after N requests (default 0: no limit)
-  --delay-ms N          wait this long before each response (default 0)
   --help                show this help
+
+Fault injection (for testing clients). Faults apply to authenticated GETs of the instances
+path that would otherwise succeed (200), in this order: --fail-first, then independent
+draws for 500, 503, reset, truncate, malformed (the first hit wins), then the delay.
+  --p500 P              answer 500 APIC.9000 with probability P (0..1; default 0)
+  --p503 P              answer 503 APIG.1009 with Retry-After, probability P
+  --retry-after S       the Retry-After of injected 503s, seconds (default 1)
+  --preset P            send headers and half the body, then reset the TCP connection
+  --ptruncate P         send a 200 with the full Content-Length but half the body, then
+                        close the connection cleanly
+  --pmalformed P        send a 200 whose body is invalid JSON (the instances array's "]"
+                        left out; Content-Length correct)
+  --delay-ms N          wait N ms before answering (default 0)
+  --delay-jitter-ms N   plus a uniform random 0..N ms (default 0)
+  --close-after K       close each connection after its K-th response (any status),
+                        without "Connection: close" (default 0: never)
+  --fail-first K        answer the first K requests of each (project, offset, limit) with
+                        --fail-first-status (default 0: off)
+  --fail-first-status S 400..599 (default 500; 503 comes with Retry-After)
+  --fault-seed N        seed of the fault draws (default 0); same seed, same faults
 
 Prints "apig-emulator listening on https://ADDR:PORT (...)" once listening.
 )help";
@@ -59,6 +78,17 @@ std::uint64_t to_number(std::string_view flag, std::string_view text, std::uint6
     auto const r = std::from_chars(text.data(), text.data() + text.size(), v);
     if (text.empty() || r.ec != std::errc{} || r.ptr != text.data() + text.size() || v > max)
         throw usage_error(std::string(flag) + ": not a number in range: " + std::string(text));
+    return v;
+}
+
+double to_probability(std::string_view flag, std::string_view text) {
+    double v = 0;
+    auto const r = std::from_chars(text.data(), text.data() + text.size(), v);
+    // Written so that NaN fails too.
+    if (text.empty() || r.ec != std::errc{} || r.ptr != text.data() + text.size() ||
+        !(v >= 0.0 && v <= 1.0))
+        throw usage_error(std::string(flag) + ": not a probability in [0, 1]: " +
+                          std::string(text));
     return v;
 }
 
@@ -132,9 +162,38 @@ int main(int argc, char** argv) {
             } else if (arg == "--max-requests-per-connection") {
                 opts.max_requests_per_connection = static_cast<std::size_t>(
                     to_number(arg, next(), std::numeric_limits<std::uint32_t>::max()));
+            } else if (arg == "--p500") {
+                opts.faults.probability_500 = to_probability(arg, next());
+            } else if (arg == "--p503") {
+                opts.faults.probability_503 = to_probability(arg, next());
+            } else if (arg == "--retry-after") {
+                opts.faults.retry_after_seconds =
+                    static_cast<unsigned>(to_number(arg, next(), 86400 * 365));
+            } else if (arg == "--preset") {
+                opts.faults.probability_reset = to_probability(arg, next());
+            } else if (arg == "--ptruncate") {
+                opts.faults.probability_truncate = to_probability(arg, next());
+            } else if (arg == "--pmalformed") {
+                opts.faults.probability_malformed_json = to_probability(arg, next());
             } else if (arg == "--delay-ms") {
-                opts.response_delay = std::chrono::milliseconds(
+                opts.faults.delay = std::chrono::milliseconds(
                     to_number(arg, next(), std::uint64_t{1} << 40));
+            } else if (arg == "--delay-jitter-ms") {
+                opts.faults.delay_jitter = std::chrono::milliseconds(
+                    to_number(arg, next(), std::uint64_t{1} << 40));
+            } else if (arg == "--close-after") {
+                opts.faults.close_after_requests = static_cast<std::size_t>(
+                    to_number(arg, next(), std::numeric_limits<std::uint32_t>::max()));
+            } else if (arg == "--fail-first") {
+                opts.faults.fail_first_per_page = static_cast<std::size_t>(
+                    to_number(arg, next(), std::numeric_limits<std::uint32_t>::max()));
+            } else if (arg == "--fail-first-status") {
+                opts.faults.fail_first_status = static_cast<unsigned>(to_number(arg, next(), 599));
+                if (opts.faults.fail_first_status < 400)
+                    throw usage_error("--fail-first-status: must be in 400..599");
+            } else if (arg == "--fault-seed") {
+                opts.faults.seed =
+                    to_number(arg, next(), std::numeric_limits<std::uint64_t>::max());
             } else {
                 throw usage_error("unknown option: " + std::string(arg));
             }

@@ -3,7 +3,12 @@
 //
 // Threading: one io_context run by options::threads threads; each connection is one
 // coroutine on its own strand, so a connection's state needs no locking. What connections
-// share (counters, the request log, injected failures) is atomic or behind `mu`.
+// share (counters, the request log, injected failures) is atomic or behind `mu` or
+// `fault_mu`.
+//
+// Faults (fault_options): with none configured the request path pays one relaxed atomic
+// load (`faults_active`). Otherwise each request copies the configuration under `fault_mu`
+// into its connection's fault_context, whose RNG is the connection's own.
 
 #include <apig/emulator.hpp>
 
@@ -21,6 +26,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_prefix.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -40,12 +46,15 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 namespace apig::emulator {
@@ -118,9 +127,99 @@ struct reply {
     std::string_view tail;    // "]}" after a page
     std::string prefix;       // small: {"total":..,"size":..,"instances":[
     bool allow_header = false;
+    fault_kind fault = fault_kind::none;
+    std::optional<unsigned> retry_after;          // Retry-After header, seconds
+    std::chrono::milliseconds fault_delay{0};     // fault_options::delay + jitter
 };
 
+// A connection's view of the faults: the configuration its current request started with
+// and its own RNG (splitmix64), so drawing needs no lock.
+struct fault_context {
+    fault_options o;
+    std::uint64_t generation = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t state = 0;
+
+    void reseed(std::uint64_t seed, std::uint64_t connection_id) noexcept {
+        state = detail::fmix64(seed ^ detail::fmix64(connection_id + 0x9e3779b97f4a7c15ULL));
+    }
+    // Uniform in [0, 1).
+    double uniform() noexcept {
+        state += 0x9e3779b97f4a7c15ULL;
+        return static_cast<double>(detail::fmix64(state) >> 11) * 0x1.0p-53;
+    }
+};
+
+bool is_active(fault_options const& f) noexcept {
+    return f.probability_500 > 0 || f.probability_503 > 0 || f.probability_reset > 0 ||
+           f.probability_truncate > 0 || f.probability_malformed_json > 0 ||
+           f.delay.count() > 0 || f.delay_jitter.count() > 0 || f.close_after_requests > 0 ||
+           f.fail_first_per_page > 0;
+}
+
+void validate(fault_options const& f) {
+    auto check_p = [](double p, char const* name) {
+        // Written so that NaN fails too.
+        if (!(p >= 0.0 && p <= 1.0))
+            throw std::invalid_argument(std::string("apig-emulator: fault_options::") + name +
+                                        " must be in [0, 1]");
+    };
+    check_p(f.probability_500, "probability_500");
+    check_p(f.probability_503, "probability_503");
+    check_p(f.probability_reset, "probability_reset");
+    check_p(f.probability_truncate, "probability_truncate");
+    check_p(f.probability_malformed_json, "probability_malformed_json");
+    if (f.fail_first_status < 400 || f.fail_first_status > 599)
+        throw std::invalid_argument(
+            "apig-emulator: fault_options::fail_first_status must be in 400..599");
+    if (f.delay.count() < 0 || f.delay_jitter.count() < 0)
+        throw std::invalid_argument("apig-emulator: fault_options delays must not be negative");
+}
+
+// A gauge (in flight, open connections) held by a scope: +1 now, -1 on release() or when the
+// scope ends, including when stop() destroys a suspended coroutine frame.
+class gauge_hold {
+public:
+    gauge_hold(std::atomic<std::int64_t>& now, std::atomic<std::int64_t>& high) noexcept
+        : now_(&now) {
+        std::int64_t const v = now.fetch_add(1, std::memory_order_relaxed) + 1;
+        std::int64_t h = high.load(std::memory_order_relaxed);
+        while (v > h && !high.compare_exchange_weak(h, v, std::memory_order_relaxed)) {
+        }
+    }
+    gauge_hold(gauge_hold&& other) noexcept : now_(std::exchange(other.now_, nullptr)) {}
+    gauge_hold(gauge_hold const&) = delete;
+    gauge_hold& operator=(gauge_hold const&) = delete;
+    gauge_hold& operator=(gauge_hold&&) = delete;
+    ~gauge_hold() { release(); }
+    void release() noexcept {
+        if (now_ != nullptr) now_->fetch_sub(1, std::memory_order_relaxed);
+        now_ = nullptr;
+    }
+
+private:
+    std::atomic<std::int64_t>* now_;
+};
+
+std::size_t gauge_value(std::atomic<std::int64_t> const& g) noexcept {
+    return static_cast<std::size_t>(std::max<std::int64_t>(0, g.load(std::memory_order_relaxed)));
+}
+
 }  // namespace
+
+std::string_view to_string(fault_kind f) noexcept {
+    switch (f) {
+    case fault_kind::none: return "none";
+    case fault_kind::status_500: return "status_500";
+    case fault_kind::status_503: return "status_503";
+    case fault_kind::reset: return "reset";
+    case fault_kind::truncate: return "truncate";
+    case fault_kind::malformed: return "malformed";
+    case fault_kind::fail_first: return "fail_first";
+    case fault_kind::fail_next: return "fail_next";
+    case fault_kind::closed_after: return "closed_after";
+    }
+    return "unknown";
+}
 
 struct server::impl {
     options opts;
@@ -145,6 +244,23 @@ struct server::impl {
     // compare-and-swap on the request path.
     std::atomic<std::uint64_t> failures{0};
 
+    // Gauges and their high-water marks; accepted_base is connections at reset_stats().
+    std::atomic<std::int64_t> in_flight_now{0};
+    std::atomic<std::int64_t> in_flight_high{0};
+    std::atomic<std::int64_t> open_now{0};
+    std::atomic<std::int64_t> open_high{0};
+    std::atomic<std::uint64_t> accepted_base{0};
+
+    // Faults: `faults_active` is the fast path's only check; the rest is behind fault_mu.
+    std::atomic<bool> faults_active{false};
+    mutable std::mutex fault_mu;
+    fault_options fault_cfg;
+    std::uint64_t fault_generation = 0;
+    // fail_first_per_page: eligible requests seen per (project, offset, limit), saturating
+    // at fail_first_per_page.
+    std::map<std::tuple<std::string, std::int64_t, std::int64_t>, std::size_t, std::less<>>
+        fail_first_counts;
+
     mutable std::mutex mu;  // guards `recorded`
     std::vector<recorded_request> recorded;
 
@@ -157,7 +273,8 @@ struct server::impl {
     void stop();
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> session(tcp::socket socket, std::uint64_t connection_id);
+    asio::awaitable<void> session(tcp::socket socket, std::uint64_t connection_id,
+                                  gauge_hold open);
 
     void make_request_id(char* out) noexcept {
         // The first half is a bijection of a counter, so ids never repeat within a server;
@@ -183,8 +300,38 @@ struct server::impl {
         return nullptr;
     }
 
+    void set_faults(fault_options const& f) {
+        validate(f);
+        std::lock_guard lock(fault_mu);
+        fault_cfg = f;
+        ++fault_generation;
+        fail_first_counts.clear();
+        faults_active.store(is_active(f), std::memory_order_relaxed);
+    }
+
+    // Loads the current faults into a connection's context (reseeding its RNG if they
+    // changed); nullptr when no fault is configured.
+    fault_context* load_faults(std::optional<fault_context>& fc, std::uint64_t connection_id) {
+        if (!faults_active.load(std::memory_order_relaxed)) return nullptr;
+        if (!fc) fc.emplace();
+        std::lock_guard lock(fault_mu);
+        if (!is_active(fault_cfg)) return nullptr;
+        if (fc->generation != fault_generation) {
+            fc->generation = fault_generation;
+            fc->reseed(fault_cfg.seed, connection_id);
+        }
+        fc->o = fault_cfg;
+        return &*fc;
+    }
+
+    // Steps 1-3 of fault_options' order for a request that would be answered 200. Returns
+    // the injected status, or 0 to serve the page (perhaps reset, truncated or malformed).
+    unsigned draw_faults(fault_context& fc, std::string const& project, std::int64_t offset,
+                         std::int64_t limit, reply& rep);
+
     void handle(http::request<http::string_body> const& req, connection_buffers& bufs,
-                reply& rep, recorded_request& rec, std::string_view request_id);
+                reply& rep, recorded_request& rec, std::string_view request_id,
+                fault_context* fc);
     void set_error(api_error const& e, connection_buffers& bufs, reply& rep,
                    std::string_view request_id, std::string_view detail = {});
     void finish(reply& rep, connection_buffers& bufs, std::string_view request_id,
@@ -216,11 +363,51 @@ void server::impl::set_error(api_error const& e, connection_buffers& bufs, reply
     rep.middle = bufs.body;
 }
 
+unsigned server::impl::draw_faults(fault_context& fc, std::string const& project,
+                                   std::int64_t offset, std::int64_t limit, reply& rep) {
+    fault_options const& o = fc.o;
+    unsigned status = 0;
+    if (o.fail_first_per_page > 0) {
+        std::lock_guard lock(fault_mu);
+        auto it = fail_first_counts.find(std::forward_as_tuple(project, offset, limit));
+        if (it == fail_first_counts.end())
+            it = fail_first_counts.emplace(std::make_tuple(project, offset, limit), 0).first;
+        if (it->second < o.fail_first_per_page) {
+            ++it->second;
+            status = o.fail_first_status;
+            rep.fault = fault_kind::fail_first;
+        }
+    }
+    // Always six draws, so one request's outcome never shifts the next one's draws.
+    double u[6];
+    for (double& x : u) x = fc.uniform();
+    if (rep.fault == fault_kind::none) {
+        if (u[0] < o.probability_500) {
+            rep.fault = fault_kind::status_500;
+            status = 500;
+        } else if (u[1] < o.probability_503) {
+            rep.fault = fault_kind::status_503;
+            status = 503;
+        } else if (u[2] < o.probability_reset) {
+            rep.fault = fault_kind::reset;
+        } else if (u[3] < o.probability_truncate) {
+            rep.fault = fault_kind::truncate;
+        } else if (u[4] < o.probability_malformed_json) {
+            rep.fault = fault_kind::malformed;
+        }
+    }
+    auto const jitter = static_cast<double>(o.delay_jitter.count());
+    auto const extra = std::min(static_cast<std::int64_t>(std::floor(u[5] * (jitter + 1))),
+                                static_cast<std::int64_t>(o.delay_jitter.count()));
+    rep.fault_delay = o.delay + std::chrono::milliseconds(extra);
+    return status;
+}
+
 void server::impl::handle(http::request<http::string_body> const& req,
                           connection_buffers& bufs, reply& rep, recorded_request& rec,
-                          std::string_view request_id) {
-    // Route first (404, then 405), then authenticate (401), then injected failures, then
-    // authorise the project (403), then validate the query (400).
+                          std::string_view request_id, fault_context* fc) {
+    // Route first (404, then 405), then authenticate (401), then fail_next, then authorise
+    // the project (403), then validate the query (400), then the faults (fault_options).
     auto const parsed = boost::urls::parse_origin_form(req.target());
     if (!parsed) return set_error(bad_request, bufs, rep, request_id, ": malformed request target");
     auto const url = *parsed;
@@ -254,8 +441,10 @@ void server::impl::handle(http::request<http::string_body> const& req,
         CRYPTO_memcmp(token->value().data(), opts.token.data(), opts.token.size()) == 0;
     if (!token_ok) return set_error(bad_token, bufs, rep, request_id);
 
-    if (auto const injected = take_failure())
+    if (auto const injected = take_failure()) {
+        rep.fault = fault_kind::fail_next;
         return set_error(injected_error(*injected), bufs, rep, request_id);
+    }
 
     detail::project_dataset const* ds = find_project(rec.project_id);
     if (ds == nullptr) return set_error(forbidden, bufs, rep, request_id);
@@ -294,6 +483,16 @@ void server::impl::handle(http::request<http::string_body> const& req,
     if (offset < 0) offset = 0;
     if (limit <= 0) limit = default_limit;
     if (limit > max_limit) limit = max_limit;
+    rec.offset = offset;
+    rec.limit = limit;
+
+    if (fc != nullptr) {
+        if (unsigned const st = draw_faults(*fc, rec.project_id, offset, limit, rep); st != 0) {
+            set_error(injected_error(st), bufs, rep, request_id);
+            if (st == 503) rep.retry_after = fc->o.retry_after_seconds;
+            return;
+        }
+    }
 
     std::size_t const n = ds->size();
     auto const first = static_cast<std::uint64_t>(offset);
@@ -335,7 +534,8 @@ void server::impl::handle(http::request<http::string_body> const& req,
     rep.prefix += R"(,"size":)";
     append_number(rep.prefix, size);
     rep.prefix += R"(,"instances":[)";
-    rep.tail = "]}";
+    // Malformed: the instances array is never closed.
+    rep.tail = rep.fault == fault_kind::malformed ? std::string_view("}") : "]}";
 }
 
 void server::impl::finish(reply& rep, connection_buffers& bufs, std::string_view request_id,
@@ -355,6 +555,10 @@ void server::impl::finish(reply& rep, connection_buffers& bufs, std::string_view
     h += "\r\nX-Request-Id: ";
     h += request_id;
     if (rep.allow_header) h += "\r\nAllow: GET";
+    if (rep.retry_after) {
+        h += "\r\nRetry-After: ";
+        append_number(h, *rep.retry_after);
+    }
     h += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
     if (head_only) {
         rep.middle = {};
@@ -364,7 +568,9 @@ void server::impl::finish(reply& rep, connection_buffers& bufs, std::string_view
     }
 }
 
-asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t connection_id) {
+asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t connection_id,
+                                            gauge_hold open) {
+    // `open` counts the connection from accept until the server starts closing it.
     beast::error_code ec;
     tls_stream stream(std::move(socket), ssl_ctx);
     auto& tcp_layer = stream.next_layer();
@@ -379,6 +585,7 @@ asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t co
     reply rep;
     rep.prefix.reserve(64);
     std::optional<asio::steady_timer> delay_timer;
+    std::optional<fault_context> fault_storage;
     bool graceful_close = true;
 
     for (std::size_t count = 1;; ++count) {
@@ -400,6 +607,8 @@ asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t co
             }
             malformed = true;
         }
+        gauge_hold busy(in_flight_now, in_flight_high);
+        fault_context* const fc = load_faults(fault_storage, connection_id);
 
         recorded_request rec;
         rec.at = std::chrono::steady_clock::now();
@@ -425,7 +634,7 @@ asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t co
             if (auto it = req.find(http::field::accept); it != req.end())
                 rec.accept = it->value();
             try {
-                handle(req, bufs, rep, rec, std::string_view(rid, 32));
+                handle(req, bufs, rep, rec, std::string_view(rid, 32), fc);
             } catch (std::exception const&) {
                 // Only allocation failure can get here; answer rather than drop the client.
                 rep = reply{};
@@ -435,30 +644,58 @@ asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t co
                                               count < opts.max_requests_per_connection);
             head_only = req.method() == http::verb::head;
         }
+        // close_after_requests: close after this response although it says keep-alive.
+        bool const close_after = fc != nullptr && fc->o.close_after_requests != 0 &&
+                                 count >= fc->o.close_after_requests && keep_alive;
         rec.status = rep.status;
+        rec.fault = rep.fault == fault_kind::none && close_after ? fault_kind::closed_after
+                                                                 : rep.fault;
         finish(rep, bufs, std::string_view(rid, 32), keep_alive, head_only);
         // Counted and recorded before the write: a client that has read the response may
         // look at the counters at once.
         record(std::move(rec));
 
-        if (auto const d = delay_ms.load(std::memory_order_relaxed); d > 0) {
+        auto const delay =
+            std::chrono::milliseconds(delay_ms.load(std::memory_order_relaxed)) + rep.fault_delay;
+        if (delay.count() > 0) {
             if (!delay_timer) delay_timer.emplace(stream.get_executor());
-            delay_timer->expires_after(std::chrono::milliseconds(d));
+            delay_timer->expires_after(delay);
             co_await delay_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
+        busy.release();
 
         std::array<asio::const_buffer, 3> const out{asio::buffer(bufs.head),
                                                    asio::buffer(rep.middle),
                                                    asio::buffer(rep.tail)};
         tcp_layer.expires_after(opts.idle_timeout);
+        if (rep.fault == fault_kind::reset || rep.fault == fault_kind::truncate) {
+            // The status line and headers, then the first half of the body (whose start,
+            // the prefix, finish() put at the end of the head).
+            std::size_t const headers = bufs.head.size() - rep.prefix.size();
+            std::size_t const body = rep.prefix.size() + rep.middle.size() + rep.tail.size();
+            co_await asio::async_write(stream, beast::buffers_prefix(headers + body / 2, out),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            if (ec || rep.fault == fault_kind::reset) {
+                graceful_close = false;
+                if (!ec) {
+                    // TCP RST: no close_notify, and a zero linger makes close() reset.
+                    tcp_layer.socket().set_option(asio::socket_base::linger(true, 0), ec);
+                    open.release();
+                    tcp_layer.close();
+                    co_return;
+                }
+            }
+            break;  // truncate: close_notify, then close
+        }
         co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             graceful_close = false;
             break;
         }
-        if (!keep_alive) break;
+        if (!keep_alive || close_after) break;
     }
 
+    open.release();
     if (graceful_close) {
         // close_notify, so the client sees a clean end of stream after `Connection: close`;
         // bounded, since a client may never answer it.
@@ -486,13 +723,15 @@ asio::awaitable<void> server::impl::accept_loop() {
         socket.set_option(tcp::no_delay(true), ec);
         std::uint64_t const id = connections.fetch_add(1, std::memory_order_relaxed) + 1;
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, session(std::move(socket), id), asio::detached);
+        asio::co_spawn(executor, session(std::move(socket), id, gauge_hold(open_now, open_high)),
+                       asio::detached);
     }
 }
 
 void server::impl::start() {
     if (opts.threads == 0) opts.threads = 1;
     delay_ms.store(opts.response_delay.count(), std::memory_order_relaxed);
+    set_faults(opts.faults);
     if (RAND_bytes(reinterpret_cast<unsigned char*>(request_id_salt), sizeof request_id_salt) !=
         1)
         throw std::runtime_error("apig-emulator: RAND_bytes failed");
@@ -601,7 +840,8 @@ void server::write_ca_pem(std::string const& path) const {
 }
 
 std::size_t server::connections_accepted() const {
-    return static_cast<std::size_t>(impl_->connections.load(std::memory_order_relaxed));
+    return static_cast<std::size_t>(impl_->connections.load(std::memory_order_relaxed) -
+                                    impl_->accepted_base.load(std::memory_order_relaxed));
 }
 
 std::size_t server::requests_served() const {
@@ -620,6 +860,32 @@ void server::fail_next(std::size_t count, unsigned status) {
 
 void server::set_response_delay(std::chrono::milliseconds delay) {
     impl_->delay_ms.store(delay.count(), std::memory_order_relaxed);
+}
+
+void server::set_faults(fault_options const& faults) { impl_->set_faults(faults); }
+
+fault_options server::faults() const {
+    std::lock_guard lock(impl_->fault_mu);
+    return impl_->fault_cfg;
+}
+
+std::size_t server::in_flight() const { return gauge_value(impl_->in_flight_now); }
+std::size_t server::max_in_flight() const { return gauge_value(impl_->in_flight_high); }
+std::size_t server::connections_open() const { return gauge_value(impl_->open_now); }
+std::size_t server::max_connections_open() const { return gauge_value(impl_->open_high); }
+
+void server::reset_stats() {
+    auto& d = *impl_;
+    {
+        std::lock_guard lock(d.mu);
+        d.recorded.clear();
+        d.served.store(0, std::memory_order_relaxed);
+    }
+    d.accepted_base.store(d.connections.load(std::memory_order_relaxed),
+                          std::memory_order_relaxed);
+    d.in_flight_high.store(d.in_flight_now.load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
+    d.open_high.store(d.open_now.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 std::vector<std::string> server::instances_json(std::size_t project_index) const {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace apig::emulator {
@@ -38,6 +39,88 @@ struct cert_options {
 /// Makes a throwaway CA and a server certificate signed by it (EC P-256, SHA-256), with
 /// OpenSSL. Throws std::runtime_error if OpenSSL fails.
 tls_material make_tls_material(cert_options const& opts = {});
+
+/// Faults injected into requests that would otherwise succeed, for tests of clients' retry
+/// loops, timeouts and connection pools (options::faults, server::set_faults). The default
+/// injects nothing.
+///
+/// Where faults stand: routing (404, 405), authentication (401), server::fail_next, the
+/// project check (403) and the query check (400) come first; faults apply only to
+/// authenticated GETs on the instances path that would otherwise be answered 200 (so a
+/// fault always replaces a page). close_after_requests is the exception: it counts every
+/// request on a connection.
+///
+/// Order, per eligible request:
+///  1. fail_first_per_page: the first K requests for each (project, offset, limit) —
+///     offset and limit after clamping, filters ignored — get fail_first_status;
+///  2. six independent uniform draws from the connection's RNG, always all six and always
+///     in this order: 500, 503, reset, truncate, malformed, jitter. The first of
+///     500 / 503 / reset / truncate / malformed whose draw is below its probability wins
+///     (so e.g. 503's effective rate is (1 - probability_500) * probability_503), unless
+///     step 1 already chose a fault;
+///  3. the wait: delay + (jitter draw) * delay_jitter, rounded down to whole milliseconds
+///     (uniform in [delay, delay + delay_jitter]), before anything is written, whatever
+///     the fault;
+///  4. after the response is written, close_after_requests.
+///
+/// Reproducibility: each connection has its own RNG, seeded from (seed, connection id) and
+/// reseeded by set_faults; the same seed, the same connection ids and the same eligible
+/// requests in the same order on each connection give the same faults.
+struct fault_options {
+    /// 500 {"error_code":"APIC.9000","error_msg":"Failed to request internal service"}.
+    double probability_500 = 0.0;
+    /// 503 APIG.1009 with `Retry-After: <retry_after_seconds>`.
+    double probability_503 = 0.0;
+    /// Retry-After of injected 503s (probability_503 and fail_first_status 503; not
+    /// fail_next). Default 1.
+    unsigned retry_after_seconds = 1;
+    /// The status line, headers and the first half (rounded down) of the page's body are
+    /// written, then the TCP connection is reset (SO_LINGER {1, 0}, close; no close_notify).
+    double probability_reset = 0.0;
+    /// 200 with the full Content-Length but only the first half (rounded down) of the body,
+    /// then a clean close (TLS close_notify, then TCP close).
+    double probability_truncate = 0.0;
+    /// 200 with a correct Content-Length whose body is the page with the `]` closing the
+    /// "instances" array left out: `{"total":N,"size":M,"instances":[...}` (always invalid
+    /// JSON, even for an empty page). The connection stays open.
+    double probability_malformed_json = 0.0;
+    /// Fixed wait before answering (a timer: the server's threads never block).
+    std::chrono::milliseconds delay{0};
+    /// Uniform random extra wait, 0..delay_jitter (inclusive).
+    std::chrono::milliseconds delay_jitter{0};
+    /// After the K-th response on a connection has been written, close the connection
+    /// (close_notify, then TCP close) although that response said `Connection: keep-alive`,
+    /// like a server dropping idle keep-alive connections. Counts every request on the
+    /// connection (errors too). 0 = off. Unlike options::max_requests_per_connection, which
+    /// announces the close with `Connection: close`.
+    std::size_t close_after_requests = 0;
+    /// The first K eligible requests for each distinct (project, offset, limit) get
+    /// fail_first_status; later ones are answered normally. Counted across connections;
+    /// set_faults resets the counts. 0 = off.
+    std::size_t fail_first_per_page = 0;
+    /// 400..599. 500 -> APIC.9000, 503 -> APIG.1009 with Retry-After, 429, 502, 504 ->
+    /// their APIG codes, others APIG.9999.
+    unsigned fail_first_status = 500;
+    /// Seed of the fault RNG (independent of options::seed, the dataset's).
+    std::uint64_t seed = 0;
+};
+
+/// The fault a request was answered with (recorded_request::fault).
+enum class fault_kind : std::uint8_t {
+    none,
+    status_500,    ///< fault_options::probability_500
+    status_503,    ///< fault_options::probability_503
+    reset,         ///< fault_options::probability_reset
+    truncate,      ///< fault_options::probability_truncate
+    malformed,     ///< fault_options::probability_malformed_json
+    fail_first,    ///< fault_options::fail_first_per_page
+    fail_next,     ///< server::fail_next
+    closed_after,  ///< a normal response after which close_after_requests closed the
+                   ///< connection (a response with another fault keeps that fault's kind)
+};
+
+/// "none", "status_500", ... (the enumerator's name).
+std::string_view to_string(fault_kind f) noexcept;
 
 struct options {
     /// Address to bind. Default 127.0.0.1.
@@ -67,9 +150,12 @@ struct options {
     /// After this many requests on one connection the server answers with
     /// `Connection: close` and closes it; 0 means no limit. Default 0.
     std::size_t max_requests_per_connection = 0;
-    /// Wait this long before answering each request (see also server::set_response_delay).
-    /// Default 0.
+    /// Wait this long before answering each request, whatever its status (see also
+    /// server::set_response_delay). Adds to fault_options::delay. Default 0.
     std::chrono::milliseconds response_delay{0};
+    /// Injected faults (see fault_options; server::set_faults changes them later). The
+    /// constructor throws std::invalid_argument if they are out of range.
+    fault_options faults{};
     /// Keep every request for server::requests(). A long-running emulator under load (the
     /// executable) turns this off so memory stays bounded. Default true.
     bool record_requests = true;
@@ -86,6 +172,12 @@ struct recorded_request {
     std::string user_agent{};
     std::string accept{};
     bool had_token = false;           ///< an X-Auth-Token header was present (value not kept)
+    fault_kind fault = fault_kind::none;  ///< the fault injected into the answer
+    /// The paging parameters as served (after clamping: offset >= 0, 1 <= limit <= 500);
+    /// -1 when the request was answered before the query was read (404, 405, 401,
+    /// fail_next, 403, and 400 for a bad target).
+    std::int64_t offset = -1;
+    std::int64_t limit = -1;
 };
 
 class server {
@@ -106,18 +198,44 @@ public:
     /// Writes ca_pem() to a file. Throws std::runtime_error on failure.
     void write_ca_pem(std::string const& path) const;
 
-    /// Connections accepted and requests answered so far.
+    /// Connections accepted and requests answered so far (since reset_stats()). A request
+    /// counts as answered (and is recorded) as soon as its answer is decided: before any
+    /// delay and before the write.
     std::size_t connections_accepted() const;
     std::size_t requests_served() const;
     /// Every request answered so far, in order.
     std::vector<recorded_request> requests() const;
 
+    /// Requests in flight: read completely and not yet written — being handled or waiting
+    /// in a delay. A request leaves just before its response is written, so once a client
+    /// has a response, that request no longer counts. max_in_flight(): the high-water mark.
+    std::size_t in_flight() const;
+    std::size_t max_in_flight() const;
+    /// Connections open: accepted (counted from accept, before the TLS handshake) and not
+    /// yet closed by either side as far as the server knows (it learns of a client's close
+    /// on its next read, which is immediate for an idle connection). A connection leaves
+    /// when the server starts closing it. max_connections_open(): the high-water mark.
+    std::size_t connections_open() const;
+    std::size_t max_connections_open() const;
+    /// Zeroes connections_accepted() and requests_served(), clears requests(), and sets
+    /// the high-water marks to the current values. Connection ids keep counting; faults
+    /// (and fail_first counts) are untouched.
+    void reset_stats();
+
     /// The next `count` requests (after authentication) are answered with `status` and an
-    /// API error body (500 -> APIC.9000 "Failed to request internal service").
+    /// API error body (500 -> APIC.9000 "Failed to request internal service"; no
+    /// Retry-After). Takes precedence over fault_options.
     void fail_next(std::size_t count, unsigned status = 500);
 
     /// Changes options::response_delay for requests answered from now on.
     void set_response_delay(std::chrono::milliseconds delay);
+
+    /// Replaces the faults for requests read from now on (a request already being answered
+    /// keeps the ones it started with); reseeds every connection's RNG and resets the
+    /// fail_first counts. Throws std::invalid_argument if a probability is not in [0, 1],
+    /// fail_first_status is not in 400..599, or a delay is negative.
+    void set_faults(fault_options const& faults);
+    fault_options faults() const;
 
     /// The dataset of a project (default: the first) as the emulator serves it: each
     /// instance's JSON text, in dataset order.
