@@ -4,6 +4,7 @@
 #include <apig/client.hpp>
 #include <apig/version.hpp>
 
+#include "client_impl.hpp"
 #include "error_detail.hpp"
 #include "http/connection.hpp"
 #include "http/pool.hpp"
@@ -26,6 +27,8 @@
 #include <unordered_set>
 
 namespace apig {
+using detail_client::call_state;
+using detail_client::attempt_result;
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
@@ -97,70 +100,27 @@ client_options checked(client_options o) {
     return o;
 }
 
-// One call's cancellation: the client's cancel() and the caller's slot both emit here.
-struct call_state {
-    asio::cancellation_signal signal;
-};
-
-// What one attempt produced.
-struct attempt_result {
-    instance_page page;
-    error_info error;
-    http::exchange_result out;
-    bool reused = false;
-    steady::duration latency{};
-};
-
 }  // namespace
 
-struct client::impl : std::enable_shared_from_this<client::impl> {
-    impl(asio::any_io_executor e, client_options o)
-        : ex(std::move(e)),
-          strand(asio::make_strand(ex)),
-          opts(std::move(o)),
-          host(parse_endpoint(opts.endpoint, opts.tls)),
-          ctx(http::make_client_context(opts.tls)),
-          pool(strand, ctx,
-               {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection},
-               counters),
-          budget(opts.retry_budget),
-          rng(std::random_device{}()) {
-        request_template.version(11);
-        request_template.method(bhttp::verb::get);
-        request_template.set(bhttp::field::host, host.host_header);
-        request_template.set(bhttp::field::user_agent, "apig-cpp/" APIG_VERSION_STRING);
-        request_template.set(bhttp::field::accept, "application/json");
-        request_template.set("X-Auth-Token", opts.credentials.token);
-    }
 
-    asio::awaitable<instance_page> run(list_request req, error_info& diag, call_state& call);
-    asio::awaitable<attempt_result> attempt(http::request_message const& msg, steady::time_point deadline);
-    asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
-
-    // The earlier of a step's own limit and the call's deadline, named for the message.
-    http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
-    std::string deadline_name() const;
-    milliseconds backoff_for(error_info const& e, int attempt, std::string_view retry_after);
-    void report(attempt_info const& a) const;
-    void log(log_level level, std::string const& line) const;
-    void shutdown() {
-        pool.close();
-        for (call_state* c : calls) c->signal.emit(asio::cancellation_type::terminal);
-    }
-
-    asio::any_io_executor ex;
-    asio::strand<asio::any_io_executor> strand;
-    client_options opts;
-    http::target_host host;
-    asio::ssl::context ctx;
-    http::pool_counters counters;
-    std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0};
-    http::pool pool;
-    retry_budget budget;
-    std::mt19937_64 rng;
-    http::request_message request_template;
-    std::unordered_set<call_state*> calls;  // calls in flight (strand only)
-};
+client::impl::impl(asio::any_io_executor e, client_options o)
+    : ex(std::move(e)),
+      strand(asio::make_strand(ex)),
+      opts(std::move(o)),
+      host(parse_endpoint(opts.endpoint, opts.tls)),
+      ctx(http::make_client_context(opts.tls)),
+      pool(strand, ctx,
+           {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection},
+           counters),
+      budget(opts.retry_budget),
+      rng(std::random_device{}()) {
+    request_template.version(11);
+    request_template.method(bhttp::verb::get);
+    request_template.set(bhttp::field::host, host.host_header);
+    request_template.set(bhttp::field::user_agent, "apig-cpp/" APIG_VERSION_STRING);
+    request_template.set(bhttp::field::accept, "application/json");
+    request_template.set("X-Auth-Token", opts.credentials.token);
+}
 
 http::step_limit client::impl::limit(milliseconds step, char const* name, steady::time_point deadline) const {
     auto const own = steady::now() + step;
@@ -399,21 +359,21 @@ void client::cancel() {
     });
 }
 
-void client::start_list(list_request req, error_info* diag,
-                        asio::any_completion_handler<list_signature> handler) {
+void client::impl::start(list_request req, error_info* diag,
+                         asio::any_completion_handler<list_signature> handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto hex = asio::get_associated_executor(handler, impl_->ex);
+    auto hex = asio::get_associated_executor(handler, ex);
     auto call = std::make_shared<call_state>();
     if (slot.is_connected()) {
         // The caller may emit from its own context: the call's signal is emitted on the strand.
-        slot.assign([call, strand = impl_->strand](asio::cancellation_type t) {
+        slot.assign([call, strand = strand](asio::cancellation_type t) {
             asio::post(strand, [call, t] { call->signal.emit(t); });
         });
     }
-    auto self = impl_;
+    auto self = shared_from_this();
     auto info = std::make_shared<error_info>();
     asio::co_spawn(
-        impl_->strand,
+        strand,
         [self, info, call, req = std::move(req)]() mutable { return self->run(std::move(req), *info, *call); },
         asio::bind_cancellation_slot(
             call->signal.slot(),
@@ -439,6 +399,11 @@ void client::start_list(list_request req, error_info* diag,
                 if (ec) page = instance_page{};
                 std::move(h)(ec, std::move(page));
             })));
+}
+
+void client::start_list(list_request req, error_info* diag,
+                        asio::any_completion_handler<list_signature> handler) {
+    impl_->start(std::move(req), diag, std::move(handler));
 }
 
 asio::awaitable<instance_page> client::list_instances(list_request req) {

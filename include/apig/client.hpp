@@ -3,6 +3,7 @@
 #include <apig/error.hpp>
 #include <apig/model.hpp>
 #include <apig/options.hpp>
+#include <apig/pager.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -96,6 +97,15 @@ public:
             },
             token, std::move(req), &diag);
     }
+
+    /// Walks every page from `req.offset` on (see pager.hpp for the guarantees): up to
+    /// `opts.concurrency` pages in flight, yielded in offset order. `req.limit` is not used:
+    /// the page size is `opts.page_size`. Nothing is sent before the first `next()`.
+    page_generator pages(list_request req, page_options opts = {});
+    /// The same walk, one instance at a time.
+    instance_generator instances(list_request req, page_options opts = {});
+    /// Every instance of the walk in one vector. Throws `api_error` on failure.
+    boost::asio::awaitable<std::vector<instance>> list_all(list_request req, page_options opts = {});
 
     /// As above, without the details (only the error_code).
     template <class CompletionToken>

@@ -104,6 +104,7 @@ int run(cli::options const& opts, apig::client_options copts) {
         stats.total = cursor.total();
         stats.seconds = elapsed.count();
         stats.complete = !failed;
+        stats.retries = client->stats().retries;
         std::cerr << cli::format_summary(stats) << '\n';
     }
     if (!failed) return cli::exit_ok;

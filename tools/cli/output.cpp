@@ -430,6 +430,7 @@ std::string format_summary(listing_stats const& s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f s", s.seconds);
     out += buf;
+    if (s.retries) out += ", " + std::to_string(s.retries) + (s.retries == 1 ? " retry" : " retries");
     if (!s.complete) out += ", incomplete";
     return out;
 }

@@ -68,12 +68,15 @@ struct listing_stats {
     /// `total` of the last page received, if it had one.
     std::optional<std::int64_t> total;
     double seconds = 0;
+    /// Retried attempts (client_stats::retries); shown only when not zero.
+    std::uint64_t retries = 0;
     /// False when the listing stopped on an error.
     bool complete = true;
 };
 
 /// The summary line (no newline): `42 instances, 1 page, 0.123 s`, or with a known total
-/// `42 of 10001 instances, 1 page, 0.123 s`; `, incomplete` is appended after a failure.
+/// `42 of 10001 instances, 1 page, 0.123 s`; `, 3 retries` when requests were retried and
+/// `, incomplete` after a failure.
 std::string format_summary(listing_stats const& s);
 
 }  // namespace apig::cli

@@ -241,6 +241,11 @@ TEST_CASE("format_summary") {
     CHECK(cli::format_summary(s) == "1 of 1 instance, 1 page, 0.123 s");
     s.complete = false;
     CHECK(cli::format_summary(s) == "1 of 1 instance, 1 page, 0.123 s, incomplete");
+    s.retries = 1;
+    CHECK(cli::format_summary(s) == "1 of 1 instance, 1 page, 0.123 s, 1 retry, incomplete");
+    s.retries = 7;
+    s.complete = true;
+    CHECK(cli::format_summary(s) == "1 of 1 instance, 1 page, 0.123 s, 7 retries");
     s = {};
     CHECK(cli::format_summary(s) == "0 instances, 0 pages, 0.000 s");
 }

@@ -1,0 +1,123 @@
+#pragma once
+
+// Walking every page (or every instance) of a listing: async generators over offset paging,
+// with several pages in flight and results in offset order.
+//
+// What a walk guarantees over a list that changes while it is walked (offset paging cannot do
+// better without a snapshot from the server):
+// - Pages are yielded in offset order; within a page, in the server's order.
+// - By default no instance id is yielded twice: an instance that moves to a later offset
+//   while the walk passes (an earlier one was deleted) is dropped the second time and
+//   counted in `walk_stats::duplicates_dropped`. Ids are remembered as 64-bit hashes, 8 bytes
+//   each; two different ids collide with probability about n^2 / 2^65 (3e-8 for a million),
+//   and the later one would then be dropped. `page_options::keep_duplicates` turns this off.
+// - An instance that stays where it is while the walk passes it is yielded exactly once.
+// - An instance inserted at an offset the walk has already passed, or one that moves from
+//   ahead of the cursor to behind it (an earlier instance was inserted), is NOT seen: only a
+//   second walk can find it. Deletions ahead of the cursor shorten the walk.
+// - Every change of `total` between pages is counted (`walk_stats::total_changes`) and
+//   reported to `page_options::on_event`; the walk follows the latest total.
+
+#include <apig/error.hpp>
+#include <apig/model.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace apig {
+
+/// Something a walk noticed about a changing list.
+struct walk_event {
+    enum class kind {
+        total_changed,      ///< `total` differs from the previous page's
+        duplicate_dropped,  ///< an instance id already yielded came again
+    };
+    kind what = kind::total_changed;
+    std::int64_t offset = 0;          ///< offset of the page that showed it
+    std::int64_t previous_total = 0;  ///< total_changed: before
+    std::int64_t total = 0;           ///< total_changed: now
+    std::string id{};                 ///< duplicate_dropped: the instance id
+};
+
+/// How a walk runs.
+struct page_options {
+    /// Page size of every request (1..500). Default 500, the maximum: fewest requests.
+    std::int32_t page_size = 500;
+    /// Pages requested at once, once the first page has given `total`. Default 4. Memory is
+    /// bounded by this many pages (in flight or waiting to be taken) plus the one the caller
+    /// holds: when the caller is slow, no new request starts. 1 is a plain sequential walk.
+    std::size_t concurrency = 4;
+    /// Yield an instance id again when it comes again (no dedup, no memory for ids).
+    /// Default false.
+    bool keep_duplicates = false;
+    /// Called for every walk_event, on the client's strand. Default: none.
+    std::function<void(walk_event const&)> on_event{};
+};
+
+/// Counters of one walk.
+struct walk_stats {
+    std::uint64_t pages = 0;               ///< pages yielded
+    std::uint64_t instances = 0;           ///< instances yielded
+    std::uint64_t requests = 0;            ///< page requests started
+    std::uint64_t duplicates_dropped = 0;
+    std::uint64_t total_changes = 0;
+    std::int64_t total = -1;               ///< the latest `total` seen; -1 before the first page
+};
+
+namespace detail {
+struct walk;
+}
+
+/// The pages of a listing, in offset order. Move-only; not thread-safe (use it from one
+/// coroutine at a time). Destroying it, or breaking out of the loop and letting it go, cancels
+/// its requests in flight and returns their pool slots.
+///
+///     auto pages = client.pages({.status = apig::status::running});
+///     while (auto page = co_await pages.next()) { ... }
+class page_generator {
+public:
+    page_generator(page_generator&&) noexcept;
+    page_generator& operator=(page_generator&&) noexcept;
+    ~page_generator();
+
+    /// The next page; nullopt when the walk is over. A failed request ends the walk: its
+    /// error is thrown here (`api_error`) as the walk's last element, and later calls return
+    /// nullopt. Cancelling the awaiting coroutine ends the walk with `operation_aborted`.
+    boost::asio::awaitable<std::optional<instance_page>> next();
+    /// As above, without exceptions: on failure returns nullopt and fills `err` (cleared
+    /// otherwise).
+    boost::asio::awaitable<std::optional<instance_page>> next(error_info& err);
+
+    /// Counters so far (thread-safe read).
+    walk_stats stats() const;
+
+private:
+    friend class client;
+    explicit page_generator(std::shared_ptr<detail::walk> w);
+    std::shared_ptr<detail::walk> walk_;
+};
+
+/// The instances of a listing across its pages, in offset order. Same rules as
+/// page_generator.
+class instance_generator {
+public:
+    /// The next instance; nullopt when the walk is over; throws `api_error` on failure.
+    boost::asio::awaitable<std::optional<instance>> next();
+    boost::asio::awaitable<std::optional<instance>> next(error_info& err);
+    walk_stats stats() const { return pages_.stats(); }
+
+private:
+    friend class client;
+    explicit instance_generator(page_generator pages) : pages_(std::move(pages)) {}
+    page_generator pages_;
+    instance_page current_;
+    std::size_t index_ = 0;
+};
+
+}  // namespace apig

@@ -1,0 +1,83 @@
+#pragma once
+
+// The client's shared state, used by client.cpp (one call) and pager.cpp (walks). Everything
+// but the atomics and the constants is touched on `strand` only.
+
+#include <apig/client.hpp>
+#include <apig/version.hpp>
+
+#include "http/connection.hpp"
+#include "http/pool.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <random>
+#include <unordered_set>
+
+namespace apig {
+namespace detail_client {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
+
+
+// One call's cancellation: the client's cancel() and the caller's slot both emit here.
+struct call_state {
+    boost::asio::cancellation_signal signal;
+};
+
+// What one attempt produced.
+struct attempt_result {
+    instance_page page;
+    error_info error;
+    http::exchange_result out;
+    bool reused = false;
+    steady::duration latency{};
+};
+
+}  // namespace detail_client
+
+struct client::impl : std::enable_shared_from_this<client::impl> {
+    using milliseconds = std::chrono::milliseconds;
+    using steady = std::chrono::steady_clock;
+
+    impl(boost::asio::any_io_executor e, client_options o);
+
+    boost::asio::awaitable<instance_page> run(list_request req, error_info& diag, detail_client::call_state& call);
+    boost::asio::awaitable<detail_client::attempt_result> attempt(http::request_message const& msg, steady::time_point deadline);
+    boost::asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
+
+    // The earlier of a step's own limit and the call's deadline, named for the message.
+    http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
+    std::string deadline_name() const;
+    milliseconds backoff_for(error_info const& e, int attempt, std::string_view retry_after);
+    void report(attempt_info const& a) const;
+    void log(log_level level, std::string const& line) const;
+    /// Starts one call (list_instances) on the strand; the handler runs on its own executor.
+    void start(list_request req, error_info* diag,
+               boost::asio::any_completion_handler<client::list_signature> handler);
+    void shutdown() {
+        pool.close();
+        for (detail_client::call_state* c : calls) c->signal.emit(boost::asio::cancellation_type::terminal);
+    }
+
+    boost::asio::any_io_executor ex;
+    boost::asio::strand<boost::asio::any_io_executor> strand;
+    client_options opts;
+    http::target_host host;
+    boost::asio::ssl::context ctx;
+    http::pool_counters counters;
+    std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0};
+    http::pool pool;
+    retry_budget budget;
+    std::mt19937_64 rng;
+    http::request_message request_template;
+    std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
+};
+
+}  // namespace apig

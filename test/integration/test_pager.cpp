@@ -1,0 +1,223 @@
+// Walks: pages() / instances() / list_all() against the in-process emulator.
+#include "harness.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+namespace asio = boost::asio;
+using apig::test::options_for;
+using apig::test::run;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Options for walks under injected faults: quick retries, enough attempts that a page fails
+// for good with negligible probability (0.35^12 per page).
+apig::client_options tolerant(apig::emulator::server const& srv) {
+    auto o = options_for(srv);
+    o.retry.max_attempts = 12;
+    o.retry.initial_backoff = milliseconds(1);
+    o.retry.max_backoff = milliseconds(5);
+    o.retry_budget.enabled = false;
+    return o;
+}
+
+std::vector<std::string> walk_ids(apig::client& c, asio::io_context& io, apig::page_options po,
+                                  apig::list_request req = {}) {
+    std::vector<std::string> ids;
+    run(io, [&]() -> asio::awaitable<void> {
+        auto g = c.instances(req, po);
+        while (auto i = co_await g.next()) ids.push_back(i->id.value_or("<absent>"));
+    }());
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("10,001 instances walked at concurrency 1, 4 and 16: every id once, in order") {
+    apig::emulator::server srv({.instance_count = 10'001, .threads = 2});
+    auto const expected = srv.ids();
+    for (std::size_t n : {1u, 4u, 16u}) {
+        CAPTURE(n);
+        auto o = options_for(srv);
+        o.pool.max_connections = n;
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        srv.reset_stats();
+        CHECK(walk_ids(c, io, {.page_size = 500, .concurrency = n}) == expected);
+        CHECK(srv.requests_served() == 21);  // 20 full pages and one of 1 instance
+        CHECK(srv.max_in_flight() <= n);
+        CHECK(c.stats().in_use == 0);
+    }
+}
+
+TEST_CASE("the same walk with 30% 500s and 5% resets injected") {
+    apig::emulator::server srv({.instance_count = 10'001,
+                                .threads = 2,
+                                .faults = {.probability_500 = 0.30, .probability_reset = 0.05, .seed = 7}});
+    auto const expected = srv.ids();
+    for (std::size_t n : {1u, 4u, 16u}) {
+        CAPTURE(n);
+        auto o = tolerant(srv);
+        o.pool.max_connections = n;
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        CHECK(walk_ids(c, io, {.page_size = 500, .concurrency = n}) == expected);
+        CHECK(c.stats().retries > 0);
+        CHECK(c.stats().in_use == 0);
+    }
+}
+
+TEST_CASE("a slow consumer holds the walk back: at most N requests in flight") {
+    apig::emulator::server srv({.instance_count = 2'000});
+    auto o = options_for(srv);
+    o.pool.max_connections = 8;
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    std::size_t const n = 3;
+    std::uint64_t pages = 0;
+    run(io, [&]() -> asio::awaitable<void> {
+        auto g = c.pages({}, {.page_size = 100, .concurrency = n});
+        while (auto p = co_await g.next()) {
+            ++pages;
+            // Requests started so far never exceed what was taken plus N.
+            CHECK(g.stats().requests <= pages + n);
+            asio::steady_timer t(co_await asio::this_coro::executor, milliseconds(5));
+            co_await t.async_wait(asio::use_awaitable);  // the consumer is busy
+        }
+    }());
+    CHECK(pages == 20);
+    CHECK(srv.max_in_flight() <= n);
+    CHECK(srv.requests_served() == 20);
+}
+
+TEST_CASE("breaking out early or destroying the generator cancels its requests and frees the pool") {
+    apig::emulator::server srv({.instance_count = 5'000});
+    srv.set_response_delay(milliseconds(30));
+    auto o = options_for(srv);
+    o.pool.max_connections = 8;
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    SUBCASE("break after the first page") {
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c.pages({}, {.page_size = 100, .concurrency = 8});
+            auto first = co_await g.next();
+            CHECK(first);
+            // g goes out of scope with pages in flight
+        }());
+    }
+    SUBCASE("destroy before the first page arrives") {
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = std::make_unique<apig::page_generator>(c.pages({}, {.page_size = 100, .concurrency = 8}));
+            asio::co_spawn(co_await asio::this_coro::executor, [&]() -> asio::awaitable<void> {
+                try {
+                    co_await g->next();
+                } catch (apig::api_error const&) {
+                }
+            }, asio::detached);
+            asio::steady_timer t(co_await asio::this_coro::executor, milliseconds(10));
+            co_await t.async_wait(asio::use_awaitable);
+            g.reset();
+        }());
+    }
+    io.restart();
+    io.run();  // let the cancelled requests finish
+    auto s = c.stats();
+    CHECK(s.in_use == 0);
+    CHECK(s.open == s.idle);
+    // The client is still usable.
+    CHECK(run(io, c.list_instances({})).total == 5'000);
+}
+
+TEST_CASE("a failed page ends the walk: the error is the last element") {
+    apig::emulator::server srv({.instance_count = 300});
+    auto o = options_for(srv);
+    o.retry.max_attempts = 1;
+    asio::io_context io;
+    apig::client c(io.get_executor(), o);
+    // Every (offset, limit) fails once; use up the first page's failure beforehand, so the
+    // walk gets its first page and then fails on the second.
+    srv.set_faults({.fail_first_per_page = 1});
+    CHECK_THROWS_AS(run(io, c.list_instances({.offset = 0, .limit = 100})), apig::api_error);
+    int pages = 0;
+    apig::error_info err;
+    run(io, [&]() -> asio::awaitable<void> {
+        auto g = c.pages({}, {.page_size = 100, .concurrency = 1});
+        auto p1 = co_await g.next(err);
+        CHECK(p1);
+        CHECK_FALSE(err);
+        ++pages;
+        auto p2 = co_await g.next(err);
+        CHECK_FALSE(p2);
+        CHECK(err.code == apig::errc::internal_server_error);
+        apig::error_info after;
+        CHECK_FALSE(co_await g.next(after));  // over
+        CHECK_FALSE(after);
+    }());
+    CHECK(pages == 1);
+    // The throwing form throws api_error.
+    srv.set_faults({.fail_first_per_page = 1});
+    CHECK_THROWS_AS(run(io, [&]() -> asio::awaitable<void> {
+                        auto g = c.pages({}, {.concurrency = 1});
+                        while (co_await g.next()) {
+                        }
+                    }()),
+                    apig::api_error);
+}
+
+TEST_CASE("walks start at the request's offset and pass the filters") {
+    apig::emulator::server srv({.instance_count = 1'000});
+    auto const all = srv.ids();
+    asio::io_context io;
+    apig::client c(io.get_executor(), options_for(srv));
+    CHECK(walk_ids(c, io, {.page_size = 77, .concurrency = 4}, {.offset = 950}) ==
+          std::vector<std::string>(all.begin() + 950, all.end()));
+    apig::list_request running;
+    running.status = apig::status::running;
+    auto ids = walk_ids(c, io, {.page_size = 50, .concurrency = 4}, running);
+    CHECK(!ids.empty());
+    CHECK(ids.size() < all.size());
+    std::set<std::string> unique(ids.begin(), ids.end());
+    CHECK(unique.size() == ids.size());
+    CHECK(walk_ids(c, io, {.page_size = 500}, {.offset = 5'000}).empty());
+}
+
+TEST_CASE("list_all and a bad page size") {
+    apig::emulator::server srv({.instance_count = 1'234});
+    asio::io_context io;
+    apig::client c(io.get_executor(), options_for(srv));
+    auto all = run(io, c.list_all({}));
+    REQUIRE(all.size() == 1'234);
+    CHECK(all.front().id == srv.ids().front());
+    CHECK(all.back().id == srv.ids().back());
+    try {
+        run(io, c.list_all({}, {.page_size = 501}));
+        FAIL("accepted page_size 501");
+    } catch (apig::api_error const& e) {
+        CHECK(e.code() == apig::errc::invalid_argument);
+        CHECK(std::string(e.what()).find("page_size") != std::string::npos);
+    }
+    CHECK(srv.requests_served() == 3);
+}
+
+TEST_CASE("three projects walked concurrently on one io_context") {
+    std::vector<std::string> const projects{"p-one", "p-two", "p-three"};
+    apig::emulator::server srv({.project_ids = projects, .instance_count = 1'500, .threads = 2});
+    asio::io_context io;
+    std::vector<std::unique_ptr<apig::client>> clients;
+    std::vector<std::vector<std::string>> got(projects.size());
+    for (std::size_t k = 0; k < projects.size(); ++k) {
+        clients.push_back(std::make_unique<apig::client>(io.get_executor(), options_for(srv, projects[k])));
+        asio::co_spawn(io, [&, k]() -> asio::awaitable<void> {
+            auto g = clients[k]->instances({}, {.page_size = 200, .concurrency = 4});
+            while (auto i = co_await g.next()) got[k].push_back(*i->id);
+        }, asio::detached);
+    }
+    io.run();
+    for (std::size_t k = 0; k < projects.size(); ++k) CHECK(got[k] == srv.ids(k));
+}
