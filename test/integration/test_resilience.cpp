@@ -458,3 +458,97 @@ TEST_CASE("one client used from two threads of a multi-threaded io_context") {
     CHECK(c.stats().in_use == 0);
     CHECK(srv.connections_accepted() <= 4);
 }
+
+namespace {
+
+// A listening socket whose accept queue is full: further SYNs are dropped, so a connect hangs
+// in the TCP handshake until the client gives up.
+struct full_backlog {
+    asio::io_context io;
+    asio::ip::tcp::acceptor acc{io};
+    std::vector<asio::ip::tcp::socket> fillers;
+    full_backlog() {
+        acc.open(asio::ip::tcp::v4());
+        acc.bind({asio::ip::make_address("127.0.0.1"), 0});
+        acc.listen(0);
+        // Fill the queue (it holds backlog + 1); non-blocking connects that complete or pend.
+        for (int i = 0; i < 4; ++i) {
+            fillers.emplace_back(io);
+            fillers.back().async_connect(acc.local_endpoint(), [](boost::system::error_code) {});
+        }
+        io.run_for(milliseconds(200));
+    }
+    std::string endpoint() const { return "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()); }
+};
+
+}  // namespace
+
+TEST_CASE("a connect that never completes times out (timeouts.connect), or can be cancelled") {
+    full_backlog server;
+    apig::client_options o{.endpoint = server.endpoint(), .project_id = "p", .credentials = {"t"}};
+    o.timeouts.connect = milliseconds(150);
+    o.retry.max_attempts = 1;
+    SUBCASE("timeout") {
+        auto e = list_error(o);
+        std::string const what = e.what();
+        CAPTURE(what);
+        // Some kernels answer an overflowing SYN with a reset instead of dropping it.
+        if (e.code() != apig::errc::connect_failed) {
+            CHECK(e.code() == apig::errc::timed_out);
+            CHECK(what.find("timeouts.connect = 150 ms") != std::string::npos);
+        }
+    }
+    SUBCASE("cancel") {
+        o.timeouts.connect = milliseconds(10'000);
+        asio::io_context io;
+        apig::client c(io.get_executor(), o);
+        asio::cancellation_signal sig;
+        apig::error_info diag;
+        boost::system::error_code got;
+        c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) { got = ec; }));
+        asio::steady_timer t(io, milliseconds(50));
+        t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
+        auto const t0 = std::chrono::steady_clock::now();
+        io.run();
+        CHECK(std::chrono::steady_clock::now() - t0 < milliseconds(5000));
+        if (got != apig::errc::connect_failed) {
+            CHECK(got == asio::error::operation_aborted);
+            CHECK(diag.message.find("connecting") != std::string::npos);
+        }
+        CHECK(c.stats().open == 0);
+    }
+}
+
+TEST_CASE("the log sink hears retries and give-ups, never the token") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.fail_next(100, 500);
+    auto o = options_for(srv);
+    recorded_waits w;
+    w.install(o);
+    std::vector<std::pair<apig::log_level, std::string>> lines;
+    o.log = [&](apig::log_level l, std::string_view text) { lines.emplace_back(l, std::string(text)); };
+    o.log_min_level = apig::log_level::info;
+    list_error(o);
+    REQUIRE(lines.size() == 4);  // three retries announced, one give-up
+    for (int i = 0; i < 3; ++i) {
+        CHECK(lines[i].first == apig::log_level::info);
+        CHECK(lines[i].second.find("retrying in") != std::string::npos);
+    }
+    CHECK(lines[3].first == apig::log_level::warning);
+    CHECK(lines[3].second.find("gave up after 4 attempts") != std::string::npos);
+    for (auto const& [level, text] : lines) CHECK(text.find("emulator-token") == std::string::npos);
+    CHECK(apig::to_string(apig::log_level::warning) == "warning");
+}
+
+TEST_CASE("a server that drops kept-alive connections after each response: replays, no retries") {
+    apig::emulator::server srv({.instance_count = 5, .faults = {.close_after_requests = 1}});
+    asio::io_context io;
+    apig::client c(io.get_executor(), options_for(srv));
+    run(io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 10; ++i) CHECK((co_await c.list_instances({})).total == 5);
+    }());
+    CHECK(c.stats().retries == 0);
+    CHECK(c.stats().replays == 9);  // every later call found its kept-alive connection closed
+    CHECK(srv.requests_served() == 10);
+    CHECK(srv.connections_accepted() == 10);
+}
