@@ -66,6 +66,15 @@ draws for 500, 503, reset, truncate, malformed (the first hit wins), then the de
   --fail-first-status S 400..599 (default 500; 503 comes with Retry-After)
   --fault-seed N        seed of the fault draws (default 0); same seed, same faults
 
+A changing list (for testing offset paging's consistency): after every 200 page of a
+project, delete K instances of that project's list, then insert K new ones (fresh ids,
+never reused). A sequential offset walk then skips an instance per deletion at the front
+and repeats one per insertion at the front; `total` follows the list.
+  --mutate-insert K     insert K new instances after each page (default 0)
+  --mutate-delete K     delete K instances after each page (default 0; stops at empty)
+  --mutate-at WHERE     front, random or back (default front)
+  --mutate-seed N       seed of the random positions (default 0)
+
 Prints "apig-emulator listening on https://ADDR:PORT (...)" once listening.
 )help";
 
@@ -194,6 +203,26 @@ int main(int argc, char** argv) {
             } else if (arg == "--fault-seed") {
                 opts.faults.seed =
                     to_number(arg, next(), std::numeric_limits<std::uint64_t>::max());
+            } else if (arg == "--mutate-insert") {
+                opts.mutation.insert_per_request = static_cast<std::size_t>(
+                    to_number(arg, next(), std::numeric_limits<std::uint32_t>::max()));
+            } else if (arg == "--mutate-delete") {
+                opts.mutation.delete_per_request = static_cast<std::size_t>(
+                    to_number(arg, next(), std::numeric_limits<std::uint32_t>::max()));
+            } else if (arg == "--mutate-at") {
+                std::string_view const where = next();
+                if (where == "front")
+                    opts.mutation.position = apig::emulator::mutation_position::front;
+                else if (where == "random")
+                    opts.mutation.position = apig::emulator::mutation_position::random;
+                else if (where == "back")
+                    opts.mutation.position = apig::emulator::mutation_position::back;
+                else
+                    throw usage_error("--mutate-at: front, random or back, not " +
+                                      std::string(where));
+            } else if (arg == "--mutate-seed") {
+                opts.mutation.seed =
+                    to_number(arg, next(), std::numeric_limits<std::uint64_t>::max());
             } else {
                 throw usage_error("unknown option: " + std::string(arg));
             }
@@ -243,6 +272,10 @@ int main(int argc, char** argv) {
             }
             std::cout << ", " << opts.instance_count << " instances each)";
         }
+        if (auto const& m = opts.mutation; m.insert_per_request != 0 || m.delete_per_request != 0)
+            std::cout << "; after each page: -" << m.delete_per_request << " +"
+                      << m.insert_per_request << " at "
+                      << apig::emulator::to_string(m.position);
         std::cout << std::endl;  // flush: scripts wait for this line
 
         signals.async_wait([&](boost::system::error_code const&, int) { srv.stop(); });

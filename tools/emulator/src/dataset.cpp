@@ -253,6 +253,11 @@ struct generator {
     }
 };
 
+generator make_generator(std::string_view project_id, std::size_t project_index,
+                         std::uint64_t seed) noexcept {
+    return generator{project_id, fmix64(seed ^ fmix64(0x243f6a8885a308d3ULL + project_index))};
+}
+
 }  // namespace
 
 std::span<status_def const> status_table() noexcept { return statuses; }
@@ -267,7 +272,7 @@ std::span<std::string_view const> spec_table() noexcept { return specs; }
 
 project_dataset make_dataset(std::string project_id, std::size_t project_index,
                              std::uint64_t seed, std::size_t count) {
-    generator const gen{project_id, fmix64(seed ^ fmix64(0x243f6a8885a308d3ULL + project_index))};
+    generator const gen = make_generator(project_id, project_index, seed);
 
     // Chunks of a large dataset are built in parallel, then concatenated (instance i depends
     // only on i, so the split does not change the result).
@@ -339,6 +344,15 @@ project_dataset make_dataset(std::string project_id, std::size_t project_index,
     // and shrinking it would copy hundreds of megabytes for nothing.
     if (workers == 1) ds.blob.shrink_to_fit();
     return ds;
+}
+
+instance_record make_instance(std::string_view project_id, std::size_t project_index,
+                              std::uint64_t seed, std::size_t index) {
+    chunk c;
+    make_generator(project_id, project_index, seed).build(index, c);
+    c.blob.pop_back();  // the ',' that would separate it from the next instance
+    return instance_record{std::move(c.blob), std::move(c.ids), std::move(c.names),
+                           c.statuses.front()};
 }
 
 }  // namespace apig::emulator::detail

@@ -85,6 +85,21 @@ struct project_dataset {
     }
 };
 
+/// One instance on its own (the mutation mode's inserted instances).
+struct instance_record {
+    std::string json;  ///< its JSON text
+    std::string id;    ///< 32 hex characters
+    std::string name;  ///< decoded instance_name
+    std::uint8_t status = 0;  ///< index into status_table()
+};
+
+/// Instance `index` of a project exactly as make_dataset(project_id, project_index, seed, n)
+/// builds it for any n > index. Ids are unique per (seed, project_index) over every index
+/// (the first half of an id is a bijection of the index), so indices >= the dataset's count
+/// give new instances whose ids no dataset instance (and no other new one) has.
+instance_record make_instance(std::string_view project_id, std::size_t project_index,
+                              std::uint64_t seed, std::size_t index);
+
 /// Builds `count` instances of a project. The same (seed, project_index, count) always gives
 /// the same dataset, and instance i does not depend on count (a longer dataset extends a
 /// shorter one). Large datasets are built on several threads.

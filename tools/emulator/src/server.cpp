@@ -9,6 +9,12 @@
 // Faults (fault_options): with none configured the request path pays one relaxed atomic
 // load (`faults_active`). Otherwise each request copies the configuration under `fault_mu`
 // into its connection's fault_context, whose RNG is the connection's own.
+//
+// Mutation (mutation_options): while no list has ever changed and mutation is off, a page is
+// served from the immutable dataset without a lock (`lists_live` is the only check). Once
+// mutation is on, every 200 page takes `list_mu`, is built from its project's live_list (a
+// copy into the connection's body buffer) and then changes the list, in that one critical
+// section.
 
 #include <apig/emulator.hpp>
 
@@ -55,6 +61,7 @@
 #include <stdexcept>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace apig::emulator {
@@ -149,6 +156,126 @@ struct fault_context {
     }
 };
 
+bool is_active(mutation_options const& m) noexcept {
+    return m.insert_per_request != 0 || m.delete_per_request != 0;
+}
+
+// A project's list once mutation has changed it. Each entry of `order` is a generator index:
+// below the dataset's size an instance of the dataset, otherwise added[entry - size] (the
+// instances inserted so far, in insertion order; a deleted one's strings are freed).
+struct live_list {
+    bool materialised = false;
+    std::vector<std::uint64_t> order;
+    std::vector<detail::instance_record> added;
+    std::uint64_t rng_state = 0;  // random positions (splitmix64)
+    mutation_stats stats;
+
+    void reseed(std::uint64_t seed, std::size_t project_index) noexcept {
+        rng_state = detail::fmix64(seed ^ detail::fmix64(project_index + 0x632be59bd9b4e019ULL));
+    }
+    // Uniform enough in [0, n) for test data (n is far below 2^64).
+    std::size_t below(std::size_t n) noexcept {
+        rng_state += 0x9e3779b97f4a7c15ULL;
+        return static_cast<std::size_t>(detail::fmix64(rng_state) % n);
+    }
+};
+
+// The two ways of reading a project's list, with one interface for build_page.
+struct dataset_view {
+    detail::project_dataset const& ds;
+    std::size_t size() const noexcept { return ds.size(); }
+    std::string_view json(std::size_t i) const noexcept { return ds.json(i); }
+    std::string_view id(std::size_t i) const noexcept { return ds.id(i); }
+    std::string_view name(std::size_t i) const noexcept { return ds.name(i); }
+    int status(std::size_t i) const noexcept { return ds.statuses[i]; }
+};
+
+struct live_view {
+    detail::project_dataset const& ds;
+    live_list const& l;
+    std::size_t size() const noexcept { return l.order.size(); }
+    detail::instance_record const* added(std::size_t i) const noexcept {
+        std::uint64_t const e = l.order[i];
+        return e < ds.size() ? nullptr : &l.added[static_cast<std::size_t>(e - ds.size())];
+    }
+    std::size_t base(std::size_t i) const noexcept { return static_cast<std::size_t>(l.order[i]); }
+    std::string_view json(std::size_t i) const noexcept {
+        auto const* a = added(i);
+        return a != nullptr ? std::string_view(a->json) : ds.json(base(i));
+    }
+    std::string_view id(std::size_t i) const noexcept {
+        auto const* a = added(i);
+        return a != nullptr ? std::string_view(a->id) : ds.id(base(i));
+    }
+    std::string_view name(std::size_t i) const noexcept {
+        auto const* a = added(i);
+        return a != nullptr ? std::string_view(a->name) : ds.name(base(i));
+    }
+    int status(std::size_t i) const noexcept {
+        auto const* a = added(i);
+        return a != nullptr ? a->status : ds.statuses[base(i)];
+    }
+};
+
+// A page request after validation: instances [first, last) of the (filtered) list.
+struct page_query {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::string_view instance_id, instance_name, status;
+    bool filtered() const noexcept {
+        return !instance_id.empty() || !instance_name.empty() || !status.empty();
+    }
+};
+
+// Builds a page's instances into rep.middle: a slice of the dataset (no copy) for an
+// unfiltered page of the dataset, otherwise a copy into `body`. Returns (total, size).
+template <class View>
+std::pair<std::uint64_t, std::uint64_t> build_page(View const& v, page_query const& q,
+                                                   std::string& body, reply& rep) {
+    std::size_t const n = v.size();
+    std::uint64_t total = 0;
+    std::uint64_t size = 0;
+    if (!q.filtered()) {
+        std::size_t const b = static_cast<std::size_t>(std::min<std::uint64_t>(q.first, n));
+        std::size_t const e = static_cast<std::size_t>(std::min<std::uint64_t>(q.last, n));
+        total = n;
+        size = e - b;
+        if constexpr (std::is_same_v<View, dataset_view>) {
+            // The common case: one contiguous slice of the pre-serialised dataset, no copy.
+            rep.middle = v.ds.slice(b, e);
+        } else {
+            body.clear();
+            for (std::size_t i = b; i < e; ++i) {
+                if (i != b) body.push_back(',');
+                body.append(v.json(i));
+            }
+            rep.middle = body;
+        }
+        return {total, size};
+    }
+    // Filtered: a linear scan (simple, and fast enough for a million instances), copying
+    // the page's instances into the connection's body buffer.
+    int const wanted_status = q.status.empty() ? -1 : detail::find_status(q.status);
+    body.clear();
+    if (q.status.empty() || wanted_status >= 0) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!q.instance_id.empty() && v.id(i) != q.instance_id) continue;
+            if (wanted_status >= 0 && v.status(i) != wanted_status) continue;
+            if (!q.instance_name.empty() &&
+                v.name(i).find(q.instance_name) == std::string_view::npos)
+                continue;
+            if (total >= q.first && total < q.last) {
+                if (size != 0) body.push_back(',');
+                body.append(v.json(i));
+                ++size;
+            }
+            ++total;
+        }
+    }
+    rep.middle = body;
+    return {total, size};
+}
+
 bool is_active(fault_options const& f) noexcept {
     return f.probability_500 > 0 || f.probability_503 > 0 || f.probability_reset > 0 ||
            f.probability_truncate > 0 || f.probability_malformed_json > 0 ||
@@ -206,6 +333,15 @@ std::size_t gauge_value(std::atomic<std::int64_t> const& g) noexcept {
 
 }  // namespace
 
+std::string_view to_string(mutation_position p) noexcept {
+    switch (p) {
+    case mutation_position::front: return "front";
+    case mutation_position::random: return "random";
+    case mutation_position::back: return "back";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(fault_kind f) noexcept {
     switch (f) {
     case fault_kind::none: return "none";
@@ -261,6 +397,14 @@ struct server::impl {
     std::map<std::tuple<std::string, std::int64_t, std::int64_t>, std::size_t, std::less<>>
         fail_first_counts;
 
+    // Mutation: `lists_live` (mutation is on, or some list has changed) is the fast path's
+    // only check; the configuration and the lists are behind list_mu. Once true, it stays
+    // true while any list has changed.
+    std::atomic<bool> lists_live{false};
+    mutable std::mutex list_mu;
+    mutation_options mutation_cfg;
+    std::vector<live_list> lives;  // one per project, like `datasets`
+
     mutable std::mutex mu;  // guards `recorded`
     std::vector<recorded_request> recorded;
 
@@ -299,6 +443,23 @@ struct server::impl {
             if (ds.project_id == pid) return &ds;
         return nullptr;
     }
+
+    void set_mutation(mutation_options const& m) {
+        if (m.position != mutation_position::front && m.position != mutation_position::random &&
+            m.position != mutation_position::back)
+            throw std::invalid_argument("apig-emulator: mutation_options::position is invalid");
+        std::lock_guard lock(list_mu);
+        mutation_cfg = m;
+        bool any = false;
+        for (std::size_t p = 0; p < lives.size(); ++p) {
+            lives[p].reseed(m.seed, p);
+            any = any || lives[p].materialised;
+        }
+        lists_live.store(any || is_active(m), std::memory_order_release);
+    }
+
+    // Applies mutation_cfg to project p's list after a 200 page. Caller holds list_mu.
+    void mutate(std::size_t p);
 
     void set_faults(fault_options const& f) {
         validate(f);
@@ -494,40 +655,25 @@ void server::impl::handle(http::request<http::string_body> const& req,
         }
     }
 
-    std::size_t const n = ds->size();
-    auto const first = static_cast<std::uint64_t>(offset);
-    auto const last = first + static_cast<std::uint64_t>(limit);  // no overflow: < 2^64
-    std::uint64_t total = 0;
-    std::uint64_t size = 0;
-    if (instance_id.empty() && instance_name.empty() && status.empty()) {
-        // The common case: one contiguous slice of the pre-serialised dataset, no copy.
-        std::size_t const b = static_cast<std::size_t>(std::min<std::uint64_t>(first, n));
-        std::size_t const e = static_cast<std::size_t>(std::min<std::uint64_t>(last, n));
-        total = n;
-        size = e - b;
-        rep.middle = ds->slice(b, e);
+    page_query q;
+    q.first = static_cast<std::uint64_t>(offset);
+    q.last = q.first + static_cast<std::uint64_t>(limit);  // no overflow: < 2^64
+    q.instance_id = instance_id;
+    q.instance_name = instance_name;
+    q.status = status;
+    std::pair<std::uint64_t, std::uint64_t> total_size;
+    if (!lists_live.load(std::memory_order_acquire)) {
+        total_size = build_page(dataset_view{*ds}, q, bufs.body, rep);
     } else {
-        // Filtered: a linear scan (simple, and fast enough for a million instances), copying
-        // the page's instances into the connection's body buffer.
-        int const wanted_status = status.empty() ? -1 : detail::find_status(status);
-        bufs.body.clear();
-        if (status.empty() || wanted_status >= 0) {
-            for (std::size_t i = 0; i < n; ++i) {
-                if (!instance_id.empty() && ds->id(i) != instance_id) continue;
-                if (wanted_status >= 0 && ds->statuses[i] != wanted_status) continue;
-                if (!instance_name.empty() &&
-                    ds->name(i).find(instance_name) == std::string_view::npos)
-                    continue;
-                if (total >= first && total < last) {
-                    if (size != 0) bufs.body.push_back(',');
-                    bufs.body.append(ds->json(i));
-                    ++size;
-                }
-                ++total;
-            }
-        }
-        rep.middle = bufs.body;
+        // Serve, then change the list, in one step: every request sees one whole list.
+        std::size_t const p = static_cast<std::size_t>(ds - datasets.data());
+        std::lock_guard lock(list_mu);
+        live_list const& live = lives[p];
+        total_size = live.materialised ? build_page(live_view{*ds, live}, q, bufs.body, rep)
+                                       : build_page(dataset_view{*ds}, q, bufs.body, rep);
+        mutate(p);
     }
+    auto const [total, size] = total_size;
     rep.status = 200;
     rep.prefix = R"({"total":)";
     append_number(rep.prefix, total);
@@ -536,6 +682,71 @@ void server::impl::handle(http::request<http::string_body> const& req,
     rep.prefix += R"(,"instances":[)";
     // Malformed: the instances array is never closed.
     rep.tail = rep.fault == fault_kind::malformed ? std::string_view("}") : "]}";
+}
+
+void server::impl::mutate(std::size_t p) {
+    mutation_options const& m = mutation_cfg;
+    if (!is_active(m)) return;
+    detail::project_dataset const& ds = datasets[p];
+    live_list& l = lives[p];
+    std::size_t const n = ds.size();
+    if (!l.materialised) {
+        l.order.resize(n);
+        for (std::size_t i = 0; i < n; ++i) l.order[i] = i;
+        l.materialised = true;
+    }
+    ++l.stats.requests;
+    auto release = [&](std::uint64_t e) {
+        if (e >= n) l.added[static_cast<std::size_t>(e - n)] = detail::instance_record{};
+    };
+
+    std::size_t const d = std::min(m.delete_per_request, l.order.size());
+    switch (m.position) {
+    case mutation_position::front:
+        for (std::size_t k = 0; k < d; ++k) release(l.order[k]);
+        l.order.erase(l.order.begin(), l.order.begin() + static_cast<std::ptrdiff_t>(d));
+        break;
+    case mutation_position::back:
+        for (std::size_t k = l.order.size() - d; k < l.order.size(); ++k) release(l.order[k]);
+        l.order.resize(l.order.size() - d);
+        break;
+    case mutation_position::random:
+        for (std::size_t k = 0; k < d; ++k) {
+            std::size_t const at = l.below(l.order.size());
+            release(l.order[at]);
+            l.order.erase(l.order.begin() + static_cast<std::ptrdiff_t>(at));
+        }
+        break;
+    }
+    l.stats.deleted += d;
+
+    std::size_t const ins = m.insert_per_request;
+    if (ins == 0) return;
+    l.added.reserve(l.added.size() + ins);
+    l.order.reserve(l.order.size() + ins);
+    std::size_t const first_new = l.added.size();
+    for (std::size_t k = 0; k < ins; ++k)
+        l.added.push_back(detail::make_instance(ds.project_id, p, opts.seed, n + first_new + k));
+    auto entry = [&](std::size_t k) { return static_cast<std::uint64_t>(n + first_new + k); };
+    switch (m.position) {
+    case mutation_position::front: {
+        // As a block, in insertion order, so the first new instance is at offset 0.
+        std::vector<std::uint64_t> block(ins);
+        for (std::size_t k = 0; k < ins; ++k) block[k] = entry(k);
+        l.order.insert(l.order.begin(), block.begin(), block.end());
+        break;
+    }
+    case mutation_position::back:
+        for (std::size_t k = 0; k < ins; ++k) l.order.push_back(entry(k));
+        break;
+    case mutation_position::random:
+        for (std::size_t k = 0; k < ins; ++k) {
+            std::size_t const at = l.below(l.order.size() + 1);
+            l.order.insert(l.order.begin() + static_cast<std::ptrdiff_t>(at), entry(k));
+        }
+        break;
+    }
+    l.stats.inserted += ins;
 }
 
 void server::impl::finish(reply& rep, connection_buffers& bufs, std::string_view request_id,
@@ -749,6 +960,8 @@ void server::impl::start() {
     for (std::size_t k = 0; k < opts.project_ids.size(); ++k)
         datasets.push_back(
             detail::make_dataset(opts.project_ids[k], k, opts.seed, opts.instance_count));
+    lives.resize(datasets.size());
+    set_mutation(opts.mutation);
 
     ioc = std::make_unique<asio::io_context>(static_cast<int>(opts.threads));
     tcp::endpoint ep;
@@ -888,20 +1101,50 @@ void server::reset_stats() {
     d.open_high.store(d.open_now.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
+void server::set_mutation(mutation_options const& mutation) { impl_->set_mutation(mutation); }
+
+mutation_options server::mutation() const {
+    std::lock_guard lock(impl_->list_mu);
+    return impl_->mutation_cfg;
+}
+
+mutation_stats server::mutations(std::size_t project_index) const {
+    std::lock_guard lock(impl_->list_mu);
+    return impl_->lives.at(project_index).stats;
+}
+
+namespace {
+
+// Each instance of a project's current list through `get` (json or id), as strings.
+template <class Get>
+std::vector<std::string> current_list(detail::project_dataset const& ds, live_list const& live,
+                                      Get get) {
+    std::vector<std::string> out;
+    auto fill = [&](auto const& view) {
+        out.reserve(view.size());
+        for (std::size_t i = 0; i < view.size(); ++i) out.emplace_back(get(view, i));
+    };
+    if (live.materialised)
+        fill(live_view{ds, live});
+    else
+        fill(dataset_view{ds});
+    return out;
+}
+
+}  // namespace
+
 std::vector<std::string> server::instances_json(std::size_t project_index) const {
     auto const& ds = impl_->datasets.at(project_index);
-    std::vector<std::string> out;
-    out.reserve(ds.size());
-    for (std::size_t i = 0; i < ds.size(); ++i) out.emplace_back(ds.json(i));
-    return out;
+    std::lock_guard lock(impl_->list_mu);
+    return current_list(ds, impl_->lives.at(project_index),
+                        [](auto const& v, std::size_t i) { return v.json(i); });
 }
 
 std::vector<std::string> server::ids(std::size_t project_index) const {
     auto const& ds = impl_->datasets.at(project_index);
-    std::vector<std::string> out;
-    out.reserve(ds.size());
-    for (std::size_t i = 0; i < ds.size(); ++i) out.emplace_back(ds.id(i));
-    return out;
+    std::lock_guard lock(impl_->list_mu);
+    return current_list(ds, impl_->lives.at(project_index),
+                        [](auto const& v, std::size_t i) { return v.id(i); });
 }
 
 void server::stop() { impl_->stop(); }

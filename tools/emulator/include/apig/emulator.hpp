@@ -122,6 +122,61 @@ enum class fault_kind : std::uint8_t {
 /// "none", "status_500", ... (the enumerator's name).
 std::string_view to_string(fault_kind f) noexcept;
 
+/// Where mutation_options inserts and deletes instances.
+enum class mutation_position : std::uint8_t {
+    front,   ///< at offset 0 (the default)
+    random,  ///< each one at a uniformly random offset, drawn from mutation_options::seed
+    back,    ///< at the end
+};
+
+/// "front", "random", "back".
+std::string_view to_string(mutation_position p) noexcept;
+
+/// A list that changes while clients walk it (options::mutation, server::set_mutation), for
+/// tests of offset paging's consistency. The default changes nothing.
+///
+/// When: after every request of a project answered 200 (a page, filtered or not, and also
+/// a page that a fault then resets, truncates or malforms), that project's list loses
+/// delete_per_request instances (fewer if it has fewer; never below empty), then gains
+/// insert_per_request new ones. Errors (401, 403, 400, fail_next, injected 5xx) change
+/// nothing. The page answered is the list as it was before; the change is made before the
+/// response is written, so a client holding the response sees it in server::ids().
+/// Serving a page and changing the list is one step under the list's lock: concurrent
+/// requests each see one consistent list, and each request's change follows its page.
+///
+/// What a sequential offset walk (offset += limit) then sees, with position front:
+///  - deletions shift later instances to LOWER offsets: the walk SKIPS
+///    delete_per_request instances per page (it never repeats one), and `total` falls;
+///  - insertions shift instances to HIGHER offsets: the walk REPEATS insert_per_request
+///    instances per page (the last ones of the previous page), `total` grows, and the new
+///    instances (behind the walk) are never seen.
+/// A walk with several pages in flight can also see duplicates from deletions (a later
+/// offset answered before an earlier one). With position back a walk sees neither repeats
+/// nor skips, only `total` changing (and, for insertions, the new instances at the end).
+///
+/// New instances come from the dataset's generator: the k-th instance ever inserted into a
+/// project (k = 0, 1, ...) is the instance at index instance_count + k of a longer dataset
+/// with the same seed, so its id is unique over the server's life (a deleted id never comes
+/// back) and runs with the same options and requests insert the same instances.
+/// Once a project's list has changed it is served from a slower representation (pages are
+/// copied, O(page size); front and random changes cost O(list size)); a server that never
+/// mutates keeps the zero-copy path.
+struct mutation_options {
+    std::size_t insert_per_request = 0;
+    std::size_t delete_per_request = 0;
+    mutation_position position = mutation_position::front;
+    /// Seed of the random positions (each project has its own stream, from this seed and the
+    /// project's index; set_mutation restarts the streams). Unused for front and back.
+    std::uint64_t seed = 0;
+};
+
+/// What mutation has done to one project's list so far (server::mutations).
+struct mutation_stats {
+    std::uint64_t inserted = 0;  ///< instances inserted
+    std::uint64_t deleted = 0;   ///< instances deleted
+    std::uint64_t requests = 0;  ///< 200 answers after which the list changed
+};
+
 struct options {
     /// Address to bind. Default 127.0.0.1.
     std::string address = "127.0.0.1";
@@ -156,6 +211,9 @@ struct options {
     /// Injected faults (see fault_options; server::set_faults changes them later). The
     /// constructor throws std::invalid_argument if they are out of range.
     fault_options faults{};
+    /// A list changing between requests (see mutation_options; server::set_mutation
+    /// changes it later). Default: off.
+    mutation_options mutation{};
     /// Keep every request for server::requests(). A long-running emulator under load (the
     /// executable) turns this off so memory stays bounded. Default true.
     bool record_requests = true;
@@ -237,10 +295,23 @@ public:
     void set_faults(fault_options const& faults);
     fault_options faults() const;
 
-    /// The dataset of a project (default: the first) as the emulator serves it: each
-    /// instance's JSON text, in dataset order.
+    /// Replaces the mutation options for requests answered from now on and restarts the
+    /// random-position streams from the new seed. The lists stay as they are (turning
+    /// mutation off freezes them; it does not restore the dataset), and so do the counters
+    /// and the sequence of new ids. Throws std::invalid_argument for a position that is not
+    /// an enumerator (the constructor too, for options::mutation).
+    void set_mutation(mutation_options const& mutation);
+    mutation_options mutation() const;
+    /// What mutation has done to a project's list (default: the first) since the start
+    /// (reset_stats() leaves it alone). Throws std::out_of_range for a bad index.
+    mutation_stats mutations(std::size_t project_index = 0) const;
+
+    /// A project's list (default: the first) as the emulator serves it NOW: each instance's
+    /// JSON text, in list order. Without mutation that is the dataset; with mutation, the
+    /// current list after every change made so far (a consistent snapshot). Throws
+    /// std::out_of_range for a bad index.
     std::vector<std::string> instances_json(std::size_t project_index = 0) const;
-    /// The instance ids of a project, in dataset order.
+    /// The instance ids of a project's current list, in list order (same rules).
     std::vector<std::string> ids(std::size_t project_index = 0) const;
 
     /// Stops serving: closes the listening socket and every open connection (abruptly,
