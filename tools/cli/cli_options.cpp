@@ -1,6 +1,9 @@
 #include "cli_options.hpp"
 
 #include <apig/client.hpp>
+#include <apig/options.hpp>
+#include <apig/pager.hpp>
+#include <apig/retry.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -63,8 +66,8 @@ bool takes_value(std::string_view name) noexcept {
 }
 
 bool is_flag(std::string_view name) noexcept {
-    return name == "--all" || name == "--insecure" || name == "--demo" || name == "--help" ||
-           name == "--version" || name == "-h";
+    return name == "--all" || name == "--insecure" || name == "--demo" || name == "--quiet" ||
+           name == "--help" || name == "--version" || name == "-h";
 }
 
 /// Names under which a user might try to pass the token directly; they get a specific
@@ -103,6 +106,14 @@ std::optional<std::string> parse_timeout(std::string_view v,
     // Rounded up so that a small positive value never becomes a zero (= no) timeout.
     out = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
     return std::nullopt;
+}
+
+/// `d` in seconds for the help text: "120", or "2.5" when not whole.
+std::string seconds_text(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", static_cast<double>(d.count()) / 1000.0);
+    return buf;
 }
 
 /// Stores one option's value into `o`. Returns an error message, or nullopt.
@@ -192,6 +203,10 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
             return std::string("--project-id is required (or set ") + project_id_env + ")";
         if (o.all && !limit_given) o.request.limit = all_default_limit;
     }
+    // Without --all there is one request: a number of pages in flight would be ignored.
+    if (o.concurrency && !o.all)
+        return "--concurrency applies only to --all (without it, one page is listed with one "
+               "request)";
     // The demo's project id is the emulator's and always valid; only the request matters.
     auto const info = apig::validate(o.request, o.demo ? std::string_view("demo") : o.project_id);
     if (info) return info.message.empty() ? info.code.message() : info.message;
@@ -262,6 +277,7 @@ parse_result parse_args(std::span<char const* const> args, env_lookup const& env
             if (name == "--all") o.all = true;
             else if (name == "--insecure") o.insecure = true;
             else if (name == "--demo") o.demo = true;
+            else if (name == "--quiet") o.quiet = true;
             continue;
         }
         if (!takes_value(name))
@@ -301,20 +317,29 @@ std::string usage_text() {
     s += "                         $APIG_AUTH_TOKEN (trailing whitespace removed)\n";
     s += "  --ca-file PEM          also trust the CA certificates in this PEM file\n";
     s += "  --insecure             do not verify the server's certificate (testing only)\n";
-    s += "  --timeout SECONDS      limit per request, > 0, may be fractional (default 30)\n";
-    s += "  --max-attempts N       attempts per request, >= 1 (accepted, not used yet)\n";
-    s += "  --max-connections N    connections to use, >= 1 (accepted, not used yet)\n";
-    s += "  --concurrency N        pages requested at once, >= 1 (accepted, not used yet)\n";
+    s += "  --timeout SECONDS      limit of each request (one page), retries and waits\n";
+    s += "                         included; > 0, may be fractional (default " +
+         seconds_text(apig::timeout_options{}.total) + ")\n";
+    s += "  --max-attempts N       attempts per request, the first included, >= 1; 1 means\n";
+    s += "                         no retry (default " +
+         std::to_string(apig::retry_policy{}.max_attempts) + ")\n";
+    s += "  --max-connections N    connections open at once, >= 1 (default " +
+         std::to_string(apig::pool_options{}.max_connections) + ")\n";
+    s += "  --concurrency N        with --all: pages requested at once, >= 1 (default " +
+         std::to_string(apig::page_options{}.concurrency) + ")\n";
     s += "\n";
     s += "Selection:\n";
     s += "  --offset N             index of the first instance (default 0)\n";
     s += "  --limit N              page size, 1..500 (default 20; 500 with --all)\n";
-    s += "  --all                  list every page from --offset on\n";
+    s += "  --all                  list every page from --offset on (pages are\n";
+    s += "                         requested ahead, see --concurrency, and written\n";
+    s += "                         in order as they arrive)\n";
     s += "  --instance-id ID       only the instance with this id\n";
     s += "  --instance-name NAME   only instances with this name\n";
     s += "  --status NAME          only instances in this state (Running, Frozen, ...)\n";
     s += "\n";
-    s += "Output (data on stdout; a summary line and errors on stderr):\n";
+    s += "Output (data on stdout; a summary line and errors on stderr; while listing,\n";
+    s += "a progress line when stderr is a terminal):\n";
     s += "  --format FORMAT        table (default), json, jsonl, csv or none:\n";
     s += "                           table  aligned columns (ID NAME STATUS SPEC CREATED\n";
     s += "                                  EIP), printed once all pages arrived\n";
@@ -324,6 +349,8 @@ std::string usage_text() {
     s += "                                  written as each page arrives\n";
     s += "                           csv    header row, RFC 4180 quoting, times in UTC\n";
     s += "                           none   decode everything, print only the summary\n";
+    s += "  --quiet                no progress line and no summary; errors and warnings\n";
+    s += "                         are still printed\n";
     s += "\n";
     s += "Other:\n";
     s += "  --demo                 list 250 instances from a built-in emulator over real,\n";

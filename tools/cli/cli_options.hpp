@@ -51,12 +51,16 @@ struct options {
     /// The first request: offset, limit (resolved to its default when not given) and filters.
     list_request request;
     output_format format = output_format::table;
-    /// --max-attempts: accepted and validated now, used once the client retries.
+    /// --quiet: no progress line and no summary on stderr; errors and warnings still print.
+    bool quiet = false;
+    /// --max-attempts: client_options::retry.max_attempts (unset: the library's default).
     std::optional<int> max_attempts;
-    /// --timeout, rounded up to whole milliseconds (becomes client_options::request_timeout).
+    /// --timeout, rounded up to whole milliseconds: client_options::timeouts.total, the
+    /// overall limit of each call (one page), retries and waits included.
     std::optional<std::chrono::milliseconds> timeout;
-    /// --max-connections / --concurrency: accepted and validated now, not used yet.
+    /// --max-connections: client_options::pool.max_connections.
     std::optional<int> max_connections;
+    /// --concurrency: page_options::concurrency of the walk; only with --all (or --demo).
     std::optional<int> concurrency;
 };
 

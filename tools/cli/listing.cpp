@@ -1,6 +1,6 @@
 #include "listing.hpp"
 
-#include <limits>
+#include <algorithm>
 
 namespace apig::cli {
 
@@ -11,24 +11,13 @@ int exit_status_for(boost::system::error_code const& ec) noexcept {
     return exit_failure;
 }
 
-void page_cursor::advance(instance_page const& page) noexcept {
-    auto const received = page.instances.size();
-    ++pages_;
-    instances_ += received;
-    if (page.total) total_ = page.total;
-    if (!all_ || received == 0 || received < static_cast<std::size_t>(req_.limit)) {
-        done_ = true;
-        return;
-    }
-    // received <= limit <= 500 here, so the cast is exact; the guard only stops a server
-    // that claims a total near 2^63 from overflowing the offset.
-    auto const n = static_cast<std::int64_t>(received);
-    if (req_.offset > std::numeric_limits<std::int64_t>::max() - n) {
-        done_ = true;
-        return;
-    }
-    req_.offset += n;
-    if (total_ && req_.offset >= *total_) done_ = true;
+std::optional<std::uint64_t> expected_pages(std::optional<std::int64_t> total,
+                                            std::int64_t offset, std::int32_t page_size) noexcept {
+    if (!total || page_size < 1) return std::nullopt;
+    auto const t = std::max<std::int64_t>(*total, 0);
+    auto const left = static_cast<std::uint64_t>(t - std::clamp<std::int64_t>(offset, 0, t));
+    auto const size = static_cast<std::uint64_t>(page_size);
+    return std::max<std::uint64_t>(1, left / size + (left % size != 0 ? 1 : 0));
 }
 
 }  // namespace apig::cli

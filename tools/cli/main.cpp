@@ -1,6 +1,7 @@
 // apig-instances: lists Huawei Cloud APIG dedicated instances (ListInstancesV2) from the
 // command line. Data goes to stdout in the chosen --format; one summary line and errors go to
-// stderr. See `apig-instances --help` and cli_options.hpp for the command line.
+// stderr, and while listing a progress line when stderr is a terminal. See
+// `apig-instances --help` and cli_options.hpp for the command line.
 
 #include "cli_options.hpp"
 #include "listing.hpp"
@@ -9,11 +10,19 @@
 #include <apig/apig.hpp>
 #include <apig/emulator.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -35,21 +44,75 @@ void print_error(std::string_view message) {
     std::cerr << cli::program_name << ": error: " << message << '\n';
 }
 
-/// Lists every page the cursor asks for, handing each to the writer as it arrives. Returns
-/// the failure, or an empty error_info.
-boost::asio::awaitable<apig::error_info> list_pages(apig::client& client, cli::page_cursor& cursor,
-                                                    cli::page_writer& writer) {
-    while (!cursor.done()) {
-        apig::instance_page page;
-        try {
-            page = co_await client.list_instances(cursor.next_request());
-        } catch (apig::api_error const& e) {
-            co_return e.info();
-        }
+/// How often the progress line is redrawn, at most; a listing that ends sooner shows none.
+constexpr std::chrono::milliseconds progress_interval{100};
+
+/// What the listing has written so far; read by the progress line and the summary.
+struct listing_counts {
+    std::uint64_t pages = 0;
+    std::uint64_t instances = 0;
+    /// `total` of the last page that had one.
+    std::optional<std::int64_t> total;
+};
+
+/// Lists one page, or with --all (and --demo) walks every page with the library's pager,
+/// handing each page to the writer as it arrives. Returns the failure, or an empty
+/// error_info.
+boost::asio::awaitable<apig::error_info> list_pages(apig::client& client, cli::options const& opts,
+                                                    cli::page_writer& writer,
+                                                    listing_counts& counts) {
+    auto const take = [&](apig::instance_page const& page) {
+        ++counts.pages;
+        counts.instances += page.instances.size();
+        if (page.total) counts.total = page.total;
         writer.write_page(page);
-        cursor.advance(page);
+        // stdout is gone (disk full, closed pipe with SIGPIPE ignored): stop; run() reports it.
+        return static_cast<bool>(std::cout);
+    };
+    try {
+        if (!opts.all) {
+            take(co_await client.list_instances(opts.request));
+            co_return apig::error_info{};
+        }
+        apig::page_options popts;
+        popts.page_size = opts.request.limit;
+        if (opts.concurrency) popts.concurrency = static_cast<std::size_t>(*opts.concurrency);
+        auto pages = client.pages(opts.request, std::move(popts));
+        while (auto page = co_await pages.next())
+            if (!take(*page)) break;  // leaving the loop cancels the pages still in flight
+    } catch (apig::api_error const& e) {
+        co_return e.info();
     }
     co_return apig::error_info{};
+}
+
+/// Redraws the progress line every progress_interval until `timer` is cancelled or `done`.
+boost::asio::awaitable<void> show_progress(boost::asio::steady_timer& timer, bool const& done,
+                                           cli::progress_line& line, listing_counts const& counts,
+                                           apig::client const& client, cli::options const& opts,
+                                           std::chrono::steady_clock::time_point start) {
+    while (!done) {
+        timer.expires_after(progress_interval);
+        co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (done) break;
+        cli::progress_stats p;
+        p.pages = counts.pages;
+        p.expected_pages = opts.all ? cli::expected_pages(counts.total, opts.request.offset,
+                                                          opts.request.limit)
+                                    : std::optional<std::uint64_t>(1);
+        p.instances = counts.instances;
+        p.total = counts.total;
+        p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        p.retries = client.stats().retries;
+        line.draw(cli::format_progress(p));
+    }
+}
+
+/// Terminal columns of stderr; 0 when unknown.
+std::size_t stderr_columns() {
+    winsize ws{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) return ws.ws_col;
+    return 0;
 }
 
 /// Runs one listing on an io_context in this thread; the emulator (if any) runs on its own.
@@ -74,34 +137,45 @@ int run(cli::options const& opts, apig::client_options copts) {
 
     // Several pages can come (and --demo always walks them all): a JSON array then.
     auto const writer = cli::make_writer(opts.format, std::cout, opts.all);
-    cli::page_cursor cursor(opts.request, opts.all);
+    listing_counts counts;
     apig::error_info failure;
     std::exception_ptr crash;
+    bool done = false;
+    // The progress line only goes to a terminal: a file or pipe gets exactly the summary.
+    bool const show = !opts.quiet && ::isatty(STDERR_FILENO) == 1;
+    cli::progress_line progress(std::cerr, show ? stderr_columns() : 0);
+    boost::asio::steady_timer ticker(ioc);
     auto const start = std::chrono::steady_clock::now();
-    boost::asio::co_spawn(ioc, list_pages(*client, cursor, *writer),
+    boost::asio::co_spawn(ioc, list_pages(*client, opts, *writer, counts),
                           [&](std::exception_ptr e, apig::error_info info) {
                               crash = e;
                               failure = std::move(info);
+                              done = true;
+                              ticker.cancel();
                           });
+    if (show)
+        boost::asio::co_spawn(ioc, show_progress(ticker, done, progress, counts, *client, opts, start),
+                              boost::asio::detached);
     ioc.run();
     std::chrono::duration<double> const elapsed = std::chrono::steady_clock::now() - start;
+    progress.clear();
     if (crash) std::rethrow_exception(crash);
 
     bool const failed = static_cast<bool>(failure.code);
     // A failure before the first page leaves stdout empty: a bare table header or "[]" would
     // look like an empty listing.
-    if (!failed || cursor.pages() > 0) writer->finish();
+    if (!failed || counts.pages > 0) writer->finish();
     std::cout.flush();
     if (!std::cout) {
         print_error("cannot write to standard output");
         return cli::exit_failure;
     }
     // After a failure the summary is only worth a line if something was received.
-    if (!failed || cursor.pages() > 0) {
+    if (!opts.quiet && (!failed || counts.pages > 0)) {
         cli::listing_stats stats;
-        stats.instances = cursor.instances();
-        stats.pages = cursor.pages();
-        stats.total = cursor.total();
+        stats.instances = counts.instances;
+        stats.pages = counts.pages;
+        stats.total = counts.total;
         stats.seconds = elapsed.count();
         stats.complete = !failed;
         stats.retries = client->stats().retries;

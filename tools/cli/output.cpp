@@ -435,4 +435,49 @@ std::string format_summary(listing_stats const& s) {
     return out;
 }
 
+std::string format_progress(progress_stats const& s) {
+    // Plurals as in the summary: "1/1 page", "3/20 pages", "1 of 1 instance".
+    std::string out = std::to_string(s.pages);
+    std::uint64_t pages_plural_of = s.pages;
+    if (s.expected_pages) {
+        pages_plural_of = std::max(*s.expected_pages, s.pages);
+        out += "/" + std::to_string(pages_plural_of);
+    }
+    out += pages_plural_of == 1 ? " page, " : " pages, ";
+    out += std::to_string(s.instances);
+    std::uint64_t instances_plural_of = s.instances;
+    if (s.total) {
+        out += " of " + std::to_string(*s.total);
+        instances_plural_of = *s.total < 0 ? 0 : static_cast<std::uint64_t>(*s.total);
+    }
+    out += instances_plural_of == 1 ? " instance" : " instances";
+    if (s.seconds > 0) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, ", %.0f instances/s",
+                      static_cast<double>(s.instances) / s.seconds);
+        out += buf;
+    }
+    if (s.retries) out += ", " + std::to_string(s.retries) + (s.retries == 1 ? " retry" : " retries");
+    return out;
+}
+
+void progress_line::draw(std::string_view text) {
+    if (columns_ > 1 && text.size() > columns_ - 1) text = text.substr(0, columns_ - 1);
+    std::string buf;
+    buf.reserve(text.size() + 8);
+    buf += '\r';
+    buf += text;
+    buf += "\x1b[K";
+    out_ << buf;
+    out_.flush();
+    drawn_ = true;
+}
+
+void progress_line::clear() {
+    if (!drawn_) return;
+    out_ << "\r\x1b[K";
+    out_.flush();
+    drawn_ = false;
+}
+
 }  // namespace apig::cli

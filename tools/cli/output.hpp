@@ -79,4 +79,44 @@ struct listing_stats {
 /// `, incomplete` after a failure.
 std::string format_summary(listing_stats const& s);
 
+/// What the progress line shows.
+struct progress_stats {
+    std::uint64_t pages = 0;
+    /// Pages the listing should take, when known (see expected_pages in listing.hpp).
+    std::optional<std::uint64_t> expected_pages;
+    std::uint64_t instances = 0;
+    /// `total` of the last page received, if it had one.
+    std::optional<std::int64_t> total;
+    /// Since the listing started.
+    double seconds = 0;
+    /// Retried attempts so far (client_stats::retries); shown only when not zero.
+    std::uint64_t retries = 0;
+};
+
+/// The progress line, plain ASCII, without `\r` or newline:
+/// `3/20 pages, 1500 of 10000 instances, 2345 instances/s, 2 retries`; without a known total
+/// `3 pages, 1500 instances, 2345 instances/s`; `, N retries` only when there were some.
+/// The expected count never shows below the pages done (the list may have grown). The rate
+/// is left out before any time has passed.
+std::string format_progress(progress_stats const& s);
+
+/// One line of a terminal rewritten in place (the progress line on stderr). Only for a
+/// terminal: the caller decides (isatty, --quiet); this class writes whatever it is told.
+class progress_line {
+public:
+    /// `columns`: the terminal's width; lines are cut to `columns - 1` so they never wrap
+    /// (a wrapped line could not be rewritten with `\r`). 0: unknown, not cut.
+    explicit progress_line(std::ostream& out, std::size_t columns = 0) : out_(out), columns_(columns) {}
+    /// Replaces the line with `text` (`\r`, text, erase to the end of the line), in one write.
+    void draw(std::string_view text);
+    /// Erases the line (`\r\x1b[K`) if anything was drawn, so that what follows (the summary,
+    /// an error) starts on a clean line. Nothing is written when nothing was drawn.
+    void clear();
+
+private:
+    std::ostream& out_;
+    std::size_t columns_;
+    bool drawn_ = false;
+};
+
 }  // namespace apig::cli

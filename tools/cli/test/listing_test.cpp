@@ -1,100 +1,43 @@
-// The paging loop's arithmetic and the exit statuses (listing.hpp).
+// The paging arithmetic and the exit statuses (listing.hpp).
 
 #include "listing.hpp"
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <limits>
-#include <vector>
 
 namespace {
 
 namespace cli = apig::cli;
 
-apig::instance_page page(std::size_t n, std::optional<std::int64_t> total) {
-    apig::instance_page p;
-    p.instances.resize(n);
-    p.total = total;
-    return p;
-}
-
-apig::list_request req(std::int64_t offset, std::int32_t limit) {
-    apig::list_request r;
-    r.offset = offset;
-    r.limit = limit;
-    return r;
-}
-
-/// Simulates a server holding `count` instances (total reported or not, optionally capping
-/// the page size) and returns the offsets the cursor asked for.
-std::vector<std::int64_t> walk(cli::page_cursor& c, std::int64_t count, bool report_total,
-                               std::int32_t server_cap = 500) {
-    std::vector<std::int64_t> offsets;
-    while (!c.done()) {
-        REQUIRE(offsets.size() < 1000);
-        auto const& r = c.next_request();
-        offsets.push_back(r.offset);
-        auto const available = std::max<std::int64_t>(0, count - r.offset);
-        auto const n = std::min<std::int64_t>({available, r.limit, server_cap});
-        c.advance(page(static_cast<std::size_t>(n),
-                       report_total ? std::optional<std::int64_t>(count) : std::nullopt));
-    }
-    return offsets;
-}
-
 }  // namespace
 
-TEST_CASE("page_cursor: a single page without --all") {
-    cli::page_cursor c(req(40, 20), false);
-    CHECK(walk(c, 1000, true) == std::vector<std::int64_t>{40});
-    CHECK(c.pages() == 1);
-    CHECK(c.instances() == 20);
-    CHECK(c.total() == 1000);
+TEST_CASE("expected_pages: ceil((total - offset) / page size)") {
+    CHECK(cli::expected_pages(250, 0, 100) == 3u);
+    CHECK(cli::expected_pages(200, 0, 100) == 2u);  // an exact multiple: no extra page
+    CHECK(cli::expected_pages(57, 0, 7) == 9u);
+    CHECK(cli::expected_pages(250, 240, 100) == 1u);
+    CHECK(cli::expected_pages(250, 40, 100) == 3u);
+    CHECK(cli::expected_pages(1, 0, 500) == 1u);
 }
 
-TEST_CASE("page_cursor: --all walks every page and stops at the total") {
-    cli::page_cursor c(req(0, 100), true);
-    CHECK(walk(c, 250, true) == std::vector<std::int64_t>{0, 100, 200});
-    CHECK(c.instances() == 250);
-    CHECK(c.pages() == 3);
+TEST_CASE("expected_pages: an empty listing or an offset past the end is one page") {
+    CHECK(cli::expected_pages(0, 0, 500) == 1u);
+    CHECK(cli::expected_pages(250, 300, 100) == 1u);
+    CHECK(cli::expected_pages(-5, 0, 100) == 1u);  // nonsense from a server
 }
 
-TEST_CASE("page_cursor: an exact multiple stops at the total without an empty page") {
-    cli::page_cursor c(req(0, 100), true);
-    CHECK(walk(c, 200, true) == std::vector<std::int64_t>{0, 100});
+TEST_CASE("expected_pages: unknown without a total or a page size") {
+    CHECK_FALSE(cli::expected_pages(std::nullopt, 0, 100));
+    CHECK_FALSE(cli::expected_pages(100, 0, 0));
 }
 
-TEST_CASE("page_cursor: without a total, stops at an empty or short page") {
-    cli::page_cursor exact(req(0, 100), true);
-    CHECK(walk(exact, 200, false) == std::vector<std::int64_t>{0, 100, 200});
-    CHECK(exact.instances() == 200);
-    cli::page_cursor shorter(req(0, 100), true);
-    CHECK(walk(shorter, 150, false) == std::vector<std::int64_t>{0, 100});
-}
-
-TEST_CASE("page_cursor: starts at the given offset") {
-    cli::page_cursor c(req(240, 100), true);
-    CHECK(walk(c, 250, true) == std::vector<std::int64_t>{240});
-    CHECK(c.instances() == 10);
-}
-
-TEST_CASE("page_cursor: an empty listing is one request") {
-    cli::page_cursor c(req(0, 500), true);
-    CHECK(walk(c, 0, true) == std::vector<std::int64_t>{0});
-    CHECK(c.instances() == 0);
-    CHECK(c.pages() == 1);
-}
-
-TEST_CASE("page_cursor: an offset past the total is one request") {
-    cli::page_cursor c(req(300, 100), true);
-    CHECK(walk(c, 250, true) == std::vector<std::int64_t>{300});
-}
-
-TEST_CASE("page_cursor: a server that claims a huge total cannot overflow the offset") {
-    cli::page_cursor c(req(std::numeric_limits<std::int64_t>::max() - 5, 10), true);
-    c.advance(page(10, std::numeric_limits<std::int64_t>::max()));
-    CHECK(c.done());
+TEST_CASE("expected_pages: no overflow near the int64 limit") {
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    CHECK(cli::expected_pages(max, 0, 1) == static_cast<std::uint64_t>(max));
+    CHECK(cli::expected_pages(max, 0, 500) == static_cast<std::uint64_t>(max) / 500 + 1);
+    CHECK(cli::expected_pages(max, max - 5, 10) == 1u);
+    CHECK(cli::expected_pages(max, -1, 1) == static_cast<std::uint64_t>(max));
 }
 
 TEST_CASE("exit_status_for") {

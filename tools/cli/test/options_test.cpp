@@ -2,12 +2,17 @@
 
 #include "cli_options.hpp"
 
+#include <apig/options.hpp>
+#include <apig/pager.hpp>
+#include <apig/retry.hpp>
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,6 +69,9 @@ TEST_CASE("parse_args: defaults") {
     CHECK_FALSE(o.token_file);
     CHECK_FALSE(o.timeout);
     CHECK_FALSE(o.max_attempts);
+    CHECK_FALSE(o.max_connections);
+    CHECK_FALSE(o.concurrency);
+    CHECK_FALSE(o.quiet);
 }
 
 TEST_CASE("parse_args: every option, both spellings") {
@@ -71,7 +79,7 @@ TEST_CASE("parse_args: every option, both spellings") {
                              "--instance-name=my name", "--status", "Running", "--format=csv",
                              "--ca-file", "/tmp/ca.pem", "--token-file", "/tmp/t",
                              "--max-attempts", "3", "--timeout", "2.5", "--max-connections",
-                             "4", "--concurrency=8", "--insecure", "--all"});
+                             "4", "--concurrency=8", "--insecure", "--all", "--quiet"});
     CHECK(o.request.offset == 40);
     CHECK(o.request.limit == 50);
     CHECK(o.request.instance_id == "abc");
@@ -87,6 +95,16 @@ TEST_CASE("parse_args: every option, both spellings") {
     CHECK(o.concurrency == 8);
     CHECK(o.insecure);
     CHECK(o.all);
+    CHECK(o.quiet);
+}
+
+TEST_CASE("parse_args: --concurrency only with --all (or --demo)") {
+    CHECK(parse_ok({"--all", "--concurrency", "1"}).concurrency == 1);
+    CHECK(contains(parse_error({"--concurrency", "2"}), "--concurrency applies only to --all"));
+    auto const r = parse({"--demo", "--concurrency", "2"});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).concurrency == 2);
+    CHECK(contains(parse_error({"--quiet=yes"}), "--quiet does not take a value"));
 }
 
 TEST_CASE("parse_args: --all without --limit uses 500, with --limit keeps it") {
@@ -243,10 +261,27 @@ TEST_CASE("usage_text names every option") {
     for (char const* opt : {"--endpoint", "--project-id", "--token-file", "--ca-file", "--insecure",
                             "--offset", "--limit", "--all", "--instance-id", "--instance-name",
                             "--status", "--max-attempts", "--timeout", "--max-connections",
-                            "--concurrency", "--format", "--demo", "--help", "--version",
+                            "--concurrency", "--format", "--quiet", "--demo", "--help",
+                            "--version",
                             "APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID"}) {
         CAPTURE(opt);
         CHECK(contains(text, opt));
+    }
+}
+
+TEST_CASE("usage_text: every option is in use, defaults are the library's") {
+    auto const text = cli::usage_text();
+    CHECK_FALSE(contains(text, "not used yet"));
+    CHECK(contains(text, "(default " + std::to_string(apig::page_options{}.concurrency) + ")"));
+    CHECK(contains(text, "(default " + std::to_string(apig::pool_options{}.max_connections) + ")"));
+    CHECK(contains(text, "(default " + std::to_string(apig::retry_policy{}.max_attempts) + ")"));
+    CHECK(contains(text, "(default " +
+                             std::to_string(apig::timeout_options{}.total.count() / 1000) + ")"));
+    // Fits an 80-column terminal.
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        CAPTURE(line);
+        CHECK(line.size() <= 80);
     }
 }
 

@@ -249,3 +249,78 @@ TEST_CASE("format_summary") {
     s = {};
     CHECK(cli::format_summary(s) == "0 instances, 0 pages, 0.000 s");
 }
+
+TEST_CASE("format_progress") {
+    cli::progress_stats p;
+    CHECK(cli::format_progress(p) == "0 pages, 0 instances");
+    p.pages = 3;
+    p.expected_pages = 20;
+    p.instances = 1500;
+    p.total = 10000;
+    p.seconds = 0.5;
+    CHECK(cli::format_progress(p) == "3/20 pages, 1500 of 10000 instances, 3000 instances/s");
+    p.retries = 2;
+    CHECK(cli::format_progress(p) ==
+          "3/20 pages, 1500 of 10000 instances, 3000 instances/s, 2 retries");
+    p.retries = 1;
+    CHECK(cli::format_progress(p).ends_with(", 1 retry"));
+
+    // Before the first page: no total, no expected count yet.
+    cli::progress_stats first;
+    first.seconds = 0.25;
+    first.retries = 3;
+    CHECK(cli::format_progress(first) == "0 pages, 0 instances, 0 instances/s, 3 retries");
+
+    // A list that grew during the walk: never "21/20".
+    p.retries = 0;
+    p.pages = 21;
+    CHECK(cli::format_progress(p).starts_with("21/21 pages, "));
+
+    // Singulars, as in the summary.
+    cli::progress_stats one;
+    one.pages = 1;
+    one.expected_pages = 1;
+    one.instances = 1;
+    one.total = 1;
+    one.seconds = 2;
+    CHECK(cli::format_progress(one) == "1/1 page, 1 of 1 instance, 0 instances/s");
+    one.seconds = 0.5;
+    CHECK(cli::format_progress(one) == "1/1 page, 1 of 1 instance, 2 instances/s");
+}
+
+TEST_CASE("format_progress is one plain line: nothing that could move the cursor") {
+    cli::progress_stats p;
+    p.pages = std::numeric_limits<std::uint64_t>::max();
+    p.expected_pages = std::numeric_limits<std::uint64_t>::max();
+    p.instances = std::numeric_limits<std::uint64_t>::max();
+    p.total = std::numeric_limits<std::int64_t>::min();
+    p.seconds = 1e-9;
+    p.retries = std::numeric_limits<std::uint64_t>::max();
+    auto const line = cli::format_progress(p);
+    for (char const c : line) {
+        CAPTURE(line);
+        CHECK(c >= 0x20);
+        CHECK(c < 0x7f);
+    }
+}
+
+TEST_CASE("progress_line: rewritten in place, cleared at the end, cut to the terminal") {
+    std::ostringstream out;
+    cli::progress_line line(out, 20);
+    line.clear();
+    CHECK(out.str().empty());  // nothing drawn, nothing to clear
+    line.draw("1/3 pages");
+    CHECK(out.str() == "\r1/3 pages\x1b[K");
+    line.draw("2/3 pages, 200 of 250 instances");
+    CHECK(out.str() == "\r1/3 pages\x1b[K\r2/3 pages, 200 of 2\x1b[K");  // 19 columns
+    line.clear();
+    CHECK(out.str().ends_with("\x1b[K\r\x1b[K"));
+    auto const before = out.str();
+    line.clear();
+    CHECK(out.str() == before);  // cleared once
+
+    std::ostringstream wide;
+    cli::progress_line unknown(wide);  // width unknown: not cut
+    unknown.draw(std::string(300, 'x'));
+    CHECK(wide.str() == "\r" + std::string(300, 'x') + "\x1b[K");
+}

@@ -8,11 +8,19 @@
 #include <boost/json/value.hpp>
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -28,6 +36,9 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+extern "C" char** environ;
 
 constexpr char const* secret = "cli-process-secret-4c3b2a";
 
@@ -99,6 +110,155 @@ std::vector<std::string> lines_of(std::string const& s) {
 
 bool contains(std::string const& s, std::string_view part) {
     return s.find(part) != std::string::npos;
+}
+
+/// Bounds every wait on a child or a pipe: generous, so a loaded machine never fails a test,
+/// yet a hang ends the test instead of ctest's timeout.
+constexpr auto wait_limit = 60s;
+
+/// A file descriptor closed at scope exit.
+struct fd_guard {
+    int fd = -1;
+    explicit fd_guard(int f = -1) : fd(f) {}
+    ~fd_guard() { reset(); }
+    fd_guard(fd_guard const&) = delete;
+    fd_guard& operator=(fd_guard const&) = delete;
+    void reset() {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+};
+
+/// apig-instances started with fork/exec, stdout and stderr on the given descriptors, the
+/// environment of this process minus the apig variables plus `env`. Everything the child
+/// needs is built before fork (the emulator's threads run in this process).
+pid_t spawn_cli(std::vector<std::string> const& args, std::map<std::string, std::string> const& env,
+                int stdout_fd, int stderr_fd) {
+    std::vector<std::string> strings{APIG_INSTANCES_EXE};
+    strings.insert(strings.end(), args.begin(), args.end());
+    std::size_t const argc = strings.size();
+    for (char** e = environ; *e; ++e) {
+        std::string_view const v(*e);
+        if (v.starts_with("APIG_AUTH_TOKEN=") || v.starts_with("HUAWEICLOUD_SDK_PROJECT_ID="))
+            continue;
+        strings.emplace_back(v);
+    }
+    for (auto const& [k, v] : env) strings.push_back(k + "=" + v);
+    std::vector<char*> argv, envp;
+    for (std::size_t i = 0; i < strings.size(); ++i)
+        (i < argc ? argv : envp).push_back(strings[i].data());
+    argv.push_back(nullptr);
+    envp.push_back(nullptr);
+    pid_t const pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        // Only async-signal-safe calls from here on.
+        if (::dup2(stdout_fd, STDOUT_FILENO) < 0 || ::dup2(stderr_fd, STDERR_FILENO) < 0) ::_exit(127);
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+/// Waits for the child (bounded by wait_limit) and returns its exit code; -1 if it did not
+/// exit normally or in time (it is then killed).
+int wait_exit(pid_t pid) {
+    auto const deadline = std::chrono::steady_clock::now() + wait_limit;
+    int status = 0;
+    while (true) {
+        pid_t const r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (r < 0 && errno != EINTR) return -1;
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        ::poll(nullptr, 0, 10);  // not a wait for a server: only paces this loop
+    }
+}
+
+/// Reads `fd` into `out` until `done(out)`, end of file (or EIO: a pty without a slave), or
+/// wait_limit. Returns whether `done` was reached.
+bool read_until(int fd, std::string& out, std::function<bool(std::string const&)> const& done) {
+    auto const deadline = std::chrono::steady_clock::now() + wait_limit;
+    while (!done(out)) {
+        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms) return false;
+        pollfd p{fd, POLLIN, 0};
+        int const n = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        char buf[4096];
+        ssize_t const got = ::read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return done(out);  // EOF, or EIO once a pty's slave is closed
+        out.append(buf, static_cast<std::size_t>(got));
+    }
+    return true;
+}
+
+bool at_eof(std::string const&) { return false; }
+
+/// A pseudo-terminal in raw mode (no \n -> \r\n translation), 120 columns wide: the slave
+/// becomes a child's stderr, the test reads what a user would see from the master.
+struct pty {
+    fd_guard master;
+    fd_guard slave;
+    pty() {
+        master.fd = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        REQUIRE(master.fd >= 0);
+        REQUIRE(::grantpt(master.fd) == 0);
+        REQUIRE(::unlockpt(master.fd) == 0);
+        char const* name = ::ptsname(master.fd);
+        REQUIRE(name != nullptr);
+        slave.fd = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        REQUIRE(slave.fd >= 0);
+        termios t{};
+        REQUIRE(::tcgetattr(slave.fd, &t) == 0);
+        ::cfmakeraw(&t);
+        REQUIRE(::tcsetattr(slave.fd, TCSANOW, &t) == 0);
+        winsize ws{};
+        ws.ws_row = 24;
+        ws.ws_col = 120;
+        REQUIRE(::ioctl(slave.fd, TIOCSWINSZ, &ws) == 0);
+    }
+};
+
+/// Runs apig-instances with stderr on a terminal (stdout to a file) and returns what the
+/// terminal showed.
+run_result run_cli_on_tty(scratch_dir const& dir, std::vector<std::string> const& args,
+                          std::map<std::string, std::string> const& env) {
+    pty term;
+    auto const out_path = dir.path / "stdout";
+    fd_guard out(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    REQUIRE(out.fd >= 0);
+    pid_t const pid = spawn_cli(args, env, out.fd, term.slave.fd);
+    term.slave.reset();  // the child holds the only slave: EIO on the master once it exits
+    out.reset();
+    run_result r;
+    read_until(term.master.fd, r.err, at_eof);
+    r.exit_code = wait_exit(pid);
+    r.out = slurp(out_path);
+    return r;
+}
+
+/// The summary line as a regular expression would check it, without a regex: `prefix`, a
+/// time `N.NNN s`, then exactly `suffix` and a newline; nothing else.
+bool is_summary_line(std::string const& err, std::string_view prefix, std::string_view suffix = "") {
+    if (!err.starts_with(prefix)) return false;
+    std::string_view rest(err);
+    rest.remove_prefix(prefix.size());
+    std::size_t i = 0;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
+    if (i == 0 || rest.substr(i, 1) != ".") return false;
+    rest.remove_prefix(i + 1);
+    if (rest.size() < 3 || rest.substr(3, 2) != " s") return false;
+    for (std::size_t k = 0; k < 3; ++k)
+        if (rest[k] < '0' || rest[k] > '9') return false;
+    rest.remove_prefix(5);
+    return rest == std::string(suffix) + "\n";
 }
 
 /// An emulator and the pieces of a command line that reach it with a trusted CA.
@@ -298,4 +458,154 @@ TEST_CASE("process: a failure mid-listing exits 4 and leaves what was received, 
         REQUIRE(err_lines.size() == 2);
         CHECK(err_lines[0].ends_with(", incomplete"));
     }
+}
+
+TEST_CASE("process: --format jsonl streams: the first page is out while the walk goes on") {
+    fixture f;
+    // Each answer waits; with --concurrency 1 the second page is requested only after the
+    // first arrived, so the process lives at least one delay after writing the first page.
+    // Pages of 2 instances (about 1 KB) stay far below a pipe's stdio buffer: only a flush
+    // gets the first line out early.
+    f.server.set_response_delay(1500ms);
+    auto const err_path = f.dir.path / "stderr";
+    fd_guard err(::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    REQUIRE(err.fd >= 0);
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    fd_guard read_end(fds[0]), write_end(fds[1]);
+    pid_t const pid = spawn_cli(
+        f.args({"--all", "--limit", "2", "--concurrency", "1", "--format", "jsonl"}),
+        f.token_env(), write_end.fd, err.fd);
+    write_end.reset();
+    err.reset();
+
+    std::string out;
+    bool const got_line =
+        read_until(read_end.fd, out, [](std::string const& s) { return s.find('\n') != std::string::npos; });
+    int status = 0;
+    pid_t const alive = ::waitpid(pid, &status, WNOHANG);
+    // Page 1 answered, page 2 requested and waiting: a first line that needed more pages
+    // (stuck in a stdio buffer until it filled) would show a later request here.
+    auto const served = f.server.requests_served();
+    f.server.set_response_delay(0ms);  // the rest may go fast
+    CHECK(got_line);
+    CHECK(alive == 0);  // the first line came while the process was still listing
+    CHECK(served <= 2);
+    CAPTURE(out);
+    CHECK(lines_of(out).size() < 57);
+
+    read_until(read_end.fd, out, at_eof);
+    int const code = alive == 0 ? wait_exit(pid) : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    auto const err_text = slurp(err_path);
+    CAPTURE(err_text);
+    CHECK(code == 0);
+    auto const lines = lines_of(out);
+    auto const ids = f.server.ids();
+    REQUIRE(lines.size() == ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        CAPTURE(i);
+        CHECK(contains(lines[i], "\"id\":\"" + ids[i] + "\""));
+    }
+    CHECK(is_summary_line(err_text, "57 of 57 instances, 29 pages, "));
+}
+
+TEST_CASE("process: no progress bytes when stderr is not a terminal: exactly the summary") {
+    fixture f;
+    // Long enough for several progress ticks, had they been enabled.
+    f.server.set_response_delay(150ms);
+    auto const r = run_cli(f.dir, f.args({"--all", "--limit", "10", "--concurrency", "1",
+                                          "--format", "none"}),
+                           f.token_env());
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(is_summary_line(r.err, "57 of 57 instances, 6 pages, "));
+    CHECK_FALSE(contains(r.err, "\r"));
+    CHECK_FALSE(contains(r.err, "\x1b"));
+}
+
+TEST_CASE("process: on a terminal, a progress line is drawn in place and cleared") {
+    fixture f;
+    f.server.set_response_delay(150ms);
+    auto const r = run_cli_on_tty(f.dir, f.args({"--all", "--limit", "10", "--concurrency", "1",
+                                                 "--format", "jsonl"}),
+                                  f.token_env());
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(lines_of(r.out).size() == 57);  // stdout (a file) gets no progress
+    CHECK_FALSE(contains(r.out, "\r"));
+    // Progress lines (`\r...\x1b[K`), then the erase (`\r\x1b[K`), then the summary alone.
+    CHECK(r.err.starts_with("\r"));
+    CHECK(contains(r.err, "/6 pages, "));
+    CHECK(contains(r.err, " instances/s\x1b[K"));
+    auto const erase = r.err.rfind("\r\x1b[K");
+    REQUIRE(erase != std::string::npos);
+    CHECK(is_summary_line(r.err.substr(erase + 4), "57 of 57 instances, 6 pages, "));
+    CHECK(r.err.find('\n') == r.err.size() - 1);  // the progress never ends a line
+}
+
+TEST_CASE("process: --quiet: no progress and no summary, errors still printed") {
+    fixture f;
+    f.server.set_response_delay(150ms);
+    auto r = run_cli_on_tty(f.dir, f.args({"--all", "--limit", "10", "--format", "none",
+                                           "--quiet"}),
+                            f.token_env());
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+
+    f.server.set_response_delay(0ms);
+    r = run_cli(f.dir, f.args({"--all", "--format", "none", "--quiet"}), f.token_env());
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+
+    r = run_cli(f.dir, f.args({"--all", "--quiet"}), f.token_env("wrong-token-value"));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.starts_with("apig-instances: error: HTTP 401"));
+    CHECK(lines_of(r.err).size() == 1);
+}
+
+TEST_CASE("process: retries are counted in the summary; --max-attempts 1 retries nothing") {
+    fixture f;
+    apig::emulator::fault_options faults;
+    faults.fail_first_per_page = 1;  // every page fails once, then succeeds
+    faults.fail_first_status = 500;  // no Retry-After: the client's short backoff
+    f.server.set_faults(faults);
+    auto r = run_cli(f.dir, f.args({"--all", "--limit", "7", "--format", "jsonl"}), f.token_env());
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(lines_of(r.out).size() == 57);
+    CHECK(is_summary_line(r.err, "57 of 57 instances, 9 pages, ", ", 9 retries"));
+
+    f.server.set_faults(faults);  // the counts start again
+    f.server.reset_stats();
+    r = run_cli(f.dir, f.args({"--all", "--limit", "7", "--max-attempts", "1"}), f.token_env());
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 4);
+    CHECK(r.out.empty());
+    CHECK(r.err.starts_with("apig-instances: error: HTTP 500"));
+    CHECK(f.server.requests_served() == 1);
+}
+
+TEST_CASE("process: --concurrency and --max-connections reach the walk and the pool") {
+    fixture f;
+    // Slow answers keep requests at the server long enough to be counted together.
+    f.server.set_response_delay(100ms);
+    auto const walk = [&](std::vector<std::string> more) {
+        f.server.reset_stats();
+        std::vector<std::string> a{"--all", "--limit", "5", "--format", "none"};
+        a.insert(a.end(), more.begin(), more.end());
+        auto const r = run_cli(f.dir, f.args(a), f.token_env());
+        CAPTURE(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.starts_with("57 of 57 instances, 12 pages, "));
+    };
+    walk({"--concurrency", "1"});
+    CHECK(f.server.max_in_flight() == 1);
+
+    walk({"--concurrency", "4"});
+    CHECK(f.server.max_in_flight() > 1);
+    CHECK(f.server.max_in_flight() <= 4);
+
+    walk({"--concurrency", "4", "--max-connections", "1"});
+    CHECK(f.server.max_in_flight() == 1);
+    CHECK(f.server.connections_accepted() == 1);
 }
