@@ -221,3 +221,60 @@ TEST_CASE("three projects walked concurrently on one io_context") {
     io.run();
     for (std::size_t k = 0; k < projects.size(); ++k) CHECK(got[k] == srv.ids(k));
 }
+
+TEST_CASE("a list that changes during the walk: no id twice, drift counted") {
+    SUBCASE("inserts at the front push seen instances to later pages") {
+        apig::emulator::server srv({.instance_count = 1'000,
+                                    .mutation = {.insert_per_request = 3, .position = apig::emulator::mutation_position::front}});
+        auto const before = srv.ids();
+        asio::io_context io;
+        apig::client c(io.get_executor(), options_for(srv));
+        std::vector<std::string> ids;
+        std::vector<apig::walk_event> events;
+        apig::walk_stats stats;
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c.instances({}, {.page_size = 100, .concurrency = 1,
+                                      .on_event = [&](apig::walk_event const& e) { events.push_back(e); }});
+            while (auto i = co_await g.next()) ids.push_back(*i->id);
+            stats = g.stats();
+        }());
+        std::set<std::string> unique(ids.begin(), ids.end());
+        CHECK(unique.size() == ids.size());          // no id yielded twice
+        CHECK(ids == before);                        // and every original instance, in order
+        CHECK(stats.total_changes > 0);
+        CHECK(stats.duplicates_dropped == 3 * (stats.pages - 1));
+        CHECK(events.size() == stats.total_changes + stats.duplicates_dropped);
+    }
+    SUBCASE("deletes at the front: the walk follows the shrinking total") {
+        apig::emulator::server srv({.instance_count = 1'000,
+                                    .mutation = {.delete_per_request = 5, .position = apig::emulator::mutation_position::front}});
+        auto const before = srv.ids();
+        asio::io_context io;
+        apig::client c(io.get_executor(), options_for(srv));
+        std::vector<std::string> ids;
+        apig::walk_stats stats;
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c.instances({}, {.page_size = 100, .concurrency = 1});
+            while (auto i = co_await g.next()) ids.push_back(*i->id);
+            stats = g.stats();
+        }());
+        std::set<std::string> unique(ids.begin(), ids.end());
+        CHECK(unique.size() == ids.size());
+        CHECK(stats.total_changes > 0);
+        CHECK(stats.total < 1'000);
+        CHECK(ids.size() < before.size());  // instances that moved behind the cursor were not seen
+    }
+    SUBCASE("keep_duplicates yields repeats as the server sends them") {
+        apig::emulator::server srv({.instance_count = 500,
+                                    .mutation = {.insert_per_request = 2, .position = apig::emulator::mutation_position::front}});
+        asio::io_context io;
+        apig::client c(io.get_executor(), options_for(srv));
+        std::vector<std::string> ids;
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c.instances({}, {.page_size = 100, .concurrency = 1, .keep_duplicates = true});
+            while (auto i = co_await g.next()) ids.push_back(*i->id);
+        }());
+        std::set<std::string> unique(ids.begin(), ids.end());
+        CHECK(unique.size() < ids.size());
+    }
+}
