@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building apig needs on Debian 12, if it is missing (apt-get, as root).
-# Not root: prints the command to run instead and fails.
+# Not root: prints the command to run instead and fails. Extra package names may be given as
+# arguments (scripts/sanitize adds clang).
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache ca-certificates
-          libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev doctest-dev)
+          libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev doctest-dev "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -46,6 +46,43 @@ int run_concurrently(asio::io_context& io, apig::client& c, int calls, apig::lis
     return ok;
 }
 
+// Starts one call, lets it reach whatever it waits for, then cancels it (terminal) from the
+// executor; returns how it ended.
+std::pair<boost::system::error_code, apig::error_info> cancelled_call(apig::client& c, asio::io_context& io) {
+    asio::cancellation_signal sig;
+    boost::system::error_code got = apig::errc::invalid_argument;  // overwritten by the handler
+    apig::error_info diag;
+    c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) {
+                               got = ec;
+                           }));
+    asio::steady_timer t(io, milliseconds(50));
+    t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
+    io.restart();
+    io.run();
+    return {got, diag};
+}
+
+// A TCP server that accepts and never speaks TLS: the client's handshake waits forever.
+struct silent_server {
+    asio::io_context io;
+    asio::ip::tcp::acceptor acc{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    asio::ip::tcp::socket held{io};
+    std::thread thread;
+    silent_server() {
+        acc.async_accept(held, [](boost::system::error_code) {});
+        thread = std::thread([this] { io.run(); });
+    }
+    ~silent_server() {
+        io.stop();
+        thread.join();
+    }
+    apig::client_options options() const {
+        return {.endpoint = "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
+                .project_id = "p",
+                .credentials = {"t"}};
+    }
+};
+
 }  // namespace
 
 TEST_CASE("500 then 200: one page after 2 attempts, with the exact backoff") {
@@ -293,21 +330,8 @@ TEST_CASE("cancellation in each wait state leaves no connection behind") {
     o.pool.max_connections = 1;
 
     auto cancel_after_start = [&](apig::client& c, asio::io_context& io, auto&& prepare) {
-        asio::cancellation_signal sig;
-        boost::system::error_code got;
-        apig::error_info diag;
-        bool done = false;
         prepare();
-        c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) {
-                                   got = ec;
-                                   done = true;
-                               }));
-        // Let the call reach its wait, then cancel from the executor.
-        asio::steady_timer t(io, milliseconds(50));
-        t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
-        io.restart();
-        io.run();
-        CHECK(done);
+        auto [got, diag] = cancelled_call(c, io);
         CHECK(got == asio::error::operation_aborted);
         CHECK(diag.message.find("cancelled") != std::string::npos);
         return diag;
@@ -346,50 +370,23 @@ TEST_CASE("cancellation in each wait state leaves no connection behind") {
 }
 
 TEST_CASE("cancellation during the TLS handshake") {
-    // A TCP server that accepts and never speaks TLS.
-    asio::io_context server_io;
-    asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
-    asio::ip::tcp::socket held(server_io);
-    acc.async_accept(held, [](boost::system::error_code) {});
-    std::thread server([&] { server_io.run(); });
-
-    apig::client_options o{.endpoint = "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
-                           .project_id = "p",
-                           .credentials = {"t"}};
+    silent_server server;
     asio::io_context io;
-    apig::client c(io.get_executor(), o);
-    asio::cancellation_signal sig;
-    apig::error_info diag;
-    boost::system::error_code got;
-    c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) { got = ec; }));
-    asio::steady_timer t(io, milliseconds(50));
-    t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
-    io.run();
+    apig::client c(io.get_executor(), server.options());
+    auto [got, diag] = cancelled_call(c, io);
     CHECK(got == asio::error::operation_aborted);
     CHECK(diag.message.find("TLS handshake") != std::string::npos);
     CHECK(c.stats().open == 0);
-    server_io.stop();
-    server.join();
 }
 
 TEST_CASE("a handshake that never completes times out (timeouts.handshake)") {
-    asio::io_context server_io;
-    asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
-    asio::ip::tcp::socket held(server_io);
-    acc.async_accept(held, [](boost::system::error_code) {});
-    std::thread server([&] { server_io.run(); });
-    apig::client_options o{.endpoint = "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
-                           .project_id = "p",
-                           .credentials = {"t"}};
+    silent_server server;
+    auto o = server.options();
     o.timeouts.handshake = milliseconds(100);
     o.retry.max_attempts = 1;
     auto e = list_error(o);
     CHECK(e.code() == apig::errc::timed_out);
-    std::string const what = e.what();
-    CAPTURE(what);
     CHECK(std::string(e.what()).find("timeouts.handshake = 100 ms") != std::string::npos);
-    server_io.stop();
-    server.join();
 }
 
 TEST_CASE("client.cancel() ends every call in flight; later calls work") {
@@ -502,14 +499,8 @@ TEST_CASE("a connect that never completes times out (timeouts.connect), or can b
         o.timeouts.connect = milliseconds(10'000);
         asio::io_context io;
         apig::client c(io.get_executor(), o);
-        asio::cancellation_signal sig;
-        apig::error_info diag;
-        boost::system::error_code got;
-        c.async_list_instances({}, diag, asio::bind_cancellation_slot(sig.slot(), [&](boost::system::error_code ec, apig::instance_page) { got = ec; }));
-        asio::steady_timer t(io, milliseconds(50));
-        t.async_wait([&](boost::system::error_code) { sig.emit(asio::cancellation_type::terminal); });
         auto const t0 = std::chrono::steady_clock::now();
-        io.run();
+        auto [got, diag] = cancelled_call(c, io);
         CHECK(std::chrono::steady_clock::now() - t0 < milliseconds(5000));
         if (got != apig::errc::connect_failed) {
             CHECK(got == asio::error::operation_aborted);
