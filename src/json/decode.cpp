@@ -28,6 +28,7 @@
 
 #include "json/decode.hpp"
 
+#include <cstddef>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -607,12 +608,19 @@ bool feed(parser_type& p, error_info& err, std::size_t& offset, bool more, std::
 
 }  // namespace
 
+// Boost.JSON 1.81's basic_parser signals "suspended or failed" by returning its own address
+// (`sentinel()`) where it otherwise returns the end of the input it consumed. When the input
+// buffer ends exactly where the parser object begins (an allocator without per-block headers
+// can place a full read buffer right before it), a chunk consumed to its end looks like a
+// suspension that saved no state, and the next chunk is parsed as a new document: a spurious
+// "syntax error" at a read boundary. Putting other members first makes the parser's address
+// an interior address of this object, which no other buffer can end at.
 struct page_decoder::state {
     explicit state(instance_page& out) : parser(parse_opts(), out) {}
-    parser_type parser;
     error_info err;
     std::size_t offset = 0;
     bool finished = false;
+    parser_type parser;  // must not be the first member (see above)
 };
 
 page_decoder::page_decoder(instance_page& out) : st_(std::make_unique<state>(out)) { reset_page(out); }
@@ -640,9 +648,13 @@ error_info decode_page(std::string_view body, instance_page& out) {
     error_info err;
     reset_page(out);
     try {
-        parser_type p(parse_opts(), out);
-        std::size_t offset = 0;
-        feed(p, err, offset, false, body);
+        // The same guard as in page_decoder::state: the parser is not at the start of its
+        // storage, so `body` cannot end at its address.
+        struct guarded {
+            std::size_t offset = 0;
+            parser_type p;
+        } g{0, parser_type(parse_opts(), out)};
+        feed(g.p, err, g.offset, false, body);
     } catch (std::bad_alloc const&) {
         record_out_of_memory(err);
     }
