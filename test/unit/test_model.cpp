@@ -116,8 +116,9 @@ TEST_CASE("model: status spellings, unused codes and unknown") {
 
 TEST_CASE("model: every spec has its documented name") {
     REQUIRE(all_specs.size() == 15);
-    for (auto const& [v, name] : all_specs) {
-        CAPTURE(name);
+    for (auto const& entry : all_specs) {
+        auto const& [v, name] = entry;
+        CAPTURE(entry.second);
         CHECK(apig::to_string(v) == name);
         CHECK(apig::from_string<apig::spec>(name) == v);
     }
