@@ -2,6 +2,7 @@
 // target, and the retry loop around attempts (take a connection, send, read and decode, map
 // errors), bounded by the call's deadline and open to cancellation throughout.
 #include <apig/client.hpp>
+#include <apig/region.hpp>
 #include <apig/version.hpp>
 
 #include "client_impl.hpp"
@@ -78,6 +79,12 @@ http::target_host parse_endpoint(std::string const& endpoint, tls_options const&
 }
 
 client_options checked(client_options o) {
+    if (!o.region.empty()) {
+        if (!o.endpoint.empty()) throw_invalid_argument("set endpoint or region, not both");
+        auto e = endpoint_for_region(o.region);
+        if (!e) throw api_error(region_error(o.region));
+        o.endpoint = std::move(*e);
+    }
     if (o.project_id.empty()) throw_invalid_argument("project_id must not be empty");
     if (o.credentials.token.empty()) throw_invalid_argument("credentials: the token is empty");
     if (has_ctl(o.credentials.token))

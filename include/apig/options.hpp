@@ -54,8 +54,13 @@ struct timeout_options {
 /// Everything a client needs. Validated by the client's constructor: a bad value throws
 /// `apig::api_error` with `errc::invalid_argument` naming the field.
 struct client_options {
-    /// `https://host[:port]`; no path, query or user info. Required.
+    /// `https://host[:port]`; no path, query or user info. Required unless `region` is set.
     std::string endpoint{};
+    /// An APIG region (see apig_regions() in region.hpp), e.g. "cn-north-4": the endpoint is
+    /// then `https://apig.<region>.myhuaweicloud.com` (eu-west-101: `.myhuaweicloud.eu`).
+    /// Set `endpoint` or `region`, not both. An unknown name is `errc::invalid_argument`
+    /// naming the closest known regions.
+    std::string region{};
     /// The tenant's project id; sent as one percent-encoded path segment. Required.
     std::string project_id{};
     /// How requests are authenticated.

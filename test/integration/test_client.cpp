@@ -404,3 +404,25 @@ TEST_CASE("destroying the client ends a call in flight with an error") {
     CHECK(called);
     CHECK(got == asio::error::operation_aborted);
 }
+
+TEST_CASE("a region picks the endpoint; an unknown one names the closest") {
+    asio::io_context io;
+    apig::client_options o{.project_id = "p", .credentials = {"t"}};
+    o.region = "cn-north-4";
+    apig::client a(io.get_executor(), o);
+    CHECK(a.options().endpoint == "https://apig.cn-north-4.myhuaweicloud.com");
+    o.region = "eu-west-101";
+    apig::client b(io.get_executor(), o);
+    CHECK(b.options().endpoint == "https://apig.eu-west-101.myhuaweicloud.eu");
+    o.region = "cn-nort-4";
+    try {
+        apig::client c(io.get_executor(), o);
+        FAIL("accepted an unknown region");
+    } catch (apig::api_error const& e) {
+        CHECK(e.code() == apig::errc::invalid_argument);
+        CHECK(std::string(e.what()).find("closest: cn-north-4") != std::string::npos);
+    }
+    o.region = "cn-north-4";
+    o.endpoint = "https://127.0.0.1:1";
+    CHECK_THROWS_AS(apig::client(io.get_executor(), o), apig::api_error);
+}

@@ -1,5 +1,7 @@
 #include "cli_options.hpp"
 
+#include <apig/region.hpp>
+
 #include <apig/client.hpp>
 #include <apig/options.hpp>
 #include <apig/pager.hpp>
@@ -58,7 +60,7 @@ int_parse parse_int(std::string_view s, T& out) noexcept {
 /// The options that take a value. Everything else starting with "--" is a flag or unknown.
 bool takes_value(std::string_view name) noexcept {
     static constexpr std::string_view with_value[] = {
-        "--endpoint", "--project-id",  "--token-file",      "--ca-file",
+        "--endpoint", "--region",      "--project-id",  "--token-file",      "--ca-file",
         "--offset",   "--limit",       "--instance-id",     "--instance-name",
         "--status",   "--format",      "--max-attempts",    "--timeout",
         "--max-connections", "--concurrency"};
@@ -125,6 +127,7 @@ std::optional<std::string> apply_value(options& o, bool& limit_given, std::strin
     if (v.empty()) return std::string(name) + ": the value must not be empty";
 
     if (name == "--endpoint") o.endpoint.assign(v);
+    else if (name == "--region") o.region.assign(v);
     else if (name == "--project-id") o.project_id.assign(v);
     else if (name == "--token-file") o.token_file.emplace(v);
     else if (name == "--ca-file") o.ca_file.assign(v);
@@ -183,6 +186,7 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
             conflicts += name;
         };
         note(!o.endpoint.empty(), "--endpoint");
+        note(!o.region.empty(), "--region");
         note(!o.project_id.empty(), "--project-id");
         note(o.token_file.has_value(), "--token-file");
         note(!o.ca_file.empty(), "--ca-file");
@@ -196,9 +200,15 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         if (o.project_id.empty()) {
             if (auto p = env(project_id_env)) o.project_id = std::move(*p);
         }
-        if (o.endpoint.empty())
-            return "--endpoint is required (https://host[:port], e.g. "
-                   "https://apig.cn-north-4.myhuaweicloud.com)";
+        if (!o.endpoint.empty() && !o.region.empty())
+            return "give --endpoint or --region, not both";
+        if (!o.region.empty() && !apig::endpoint_for_region(o.region)) {
+            auto const e = apig::region_error(o.region);
+            return e.message;
+        }
+        if (o.endpoint.empty() && o.region.empty())
+            return "--endpoint or --region is required (https://host[:port], e.g. "
+                   "https://apig.cn-north-4.myhuaweicloud.com, or --region cn-north-4)";
         if (o.project_id.empty())
             return std::string("--project-id is required (or set ") + project_id_env + ")";
         if (o.all && !limit_given) o.request.limit = all_default_limit;
@@ -302,7 +312,7 @@ parse_result parse_args(std::span<char const* const> args, env_lookup const& env
 
 std::string usage_text() {
     std::string s;
-    s += "Usage: apig-instances --endpoint URL --project-id ID [options]\n";
+    s += "Usage: apig-instances (--endpoint URL | --region NAME) --project-id ID [options]\n";
     s += "       apig-instances --demo [options]\n";
     s += "\n";
     s += "Lists Huawei Cloud API Gateway dedicated instances (ListInstancesV2).\n";
@@ -312,6 +322,7 @@ std::string usage_text() {
     s += "Connection:\n";
     s += "  --endpoint URL         API endpoint, https://host[:port]\n";
     s += "                         (e.g. https://apig.cn-north-4.myhuaweicloud.com)\n";
+    s += "  --region NAME          or an APIG region, e.g. cn-north-4 (endpoint derived)\n";
     s += "  --project-id ID        project id (default: $HUAWEICLOUD_SDK_PROJECT_ID)\n";
     s += "  --token-file PATH      read the IAM token from PATH instead of\n";
     s += "                         $APIG_AUTH_TOKEN (trailing whitespace removed)\n";

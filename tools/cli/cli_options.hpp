@@ -41,6 +41,7 @@ std::optional<output_format> parse_format(std::string_view s) noexcept;
 /// an `options` can be logged or compared in tests without exposing a secret.
 struct options {
     std::string endpoint;                   ///< --endpoint
+    std::string region;                     ///< --region (the endpoint is derived)
     std::string project_id;                 ///< --project-id or HUAWEICLOUD_SDK_PROJECT_ID
     std::optional<std::string> token_file;  ///< --token-file
     std::string ca_file;                    ///< --ca-file

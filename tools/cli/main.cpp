@@ -216,6 +216,7 @@ int run_remote(cli::options const& opts) {
     }
     apig::client_options copts;
     copts.endpoint = opts.endpoint;
+    copts.region = opts.region;
     copts.project_id = opts.project_id;
     copts.credentials.token = token.token;
     copts.tls.ca_file = opts.ca_file;

@@ -135,7 +135,7 @@ TEST_CASE("parse_args: the project id comes from the environment unless given") 
 TEST_CASE("parse_args: required options") {
     auto r = parse({"--project-id", "p"});
     REQUIRE(std::holds_alternative<cli::usage_error>(r));
-    CHECK(contains(std::get<cli::usage_error>(r).message, "--endpoint is required"));
+    CHECK(contains(std::get<cli::usage_error>(r).message, "--endpoint or --region is required"));
 
     r = parse({"--endpoint", "https://example.com"});
     REQUIRE(std::holds_alternative<cli::usage_error>(r));
