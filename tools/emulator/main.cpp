@@ -34,6 +34,12 @@ from a deterministic dataset, until SIGINT or SIGTERM.
                         (default 73d69ae0cfcf460190522d06b60f05ad)
   --token TOKEN         the accepted X-Auth-Token (default: $APIG_EMULATOR_TOKEN, else
                         emulator-token); prefer the variable: arguments are visible to others
+  --ak AK --sk SK       an AK/SK pair accepted for SDK-HMAC-SHA256 signed requests; repeat
+                        the pair for more keys. $APIG_EMULATOR_AK with $APIG_EMULATOR_SK (and
+                        $APIG_EMULATOR_SECURITY_TOKEN) add one more; prefer the variables for
+                        the SK. Default: none (signed requests get 401 APIGW.0301)
+  --security-token T    makes the preceding --ak a temporary key: its requests must carry
+                        (and sign) exactly this X-Security-Token
   --instances N         instances per project (default 100)
   --seed N              dataset seed (default 1)
   --threads N           server threads (default 1)
@@ -74,6 +80,10 @@ and repeats one per insertion at the front; `total` follows the list.
   --mutate-delete K     delete K instances after each page (default 0; stops at empty)
   --mutate-at WHERE     front, random or back (default front)
   --mutate-seed N       seed of the random positions (default 0)
+
+Authentication: a request with an Authorization header is checked as AK/SK signing alone
+(X-Sdk-Date within 15 minutes of the server's clock; host and x-sdk-date signed); any other
+request needs the X-Auth-Token. An X-Project-Id header must match the path's project (403).
 
 Prints "apig-emulator listening on https://ADDR:PORT (...)" once listening.
 )help";
@@ -117,6 +127,14 @@ int main(int argc, char** argv) {
     opts.record_requests = false;
     if (char const* env = std::getenv("APIG_EMULATOR_TOKEN"); env != nullptr && *env != '\0')
         opts.token = env;
+    auto env_value = [](char const* name) {
+        char const* v = std::getenv(name);
+        return std::string(v != nullptr ? v : "");
+    };
+    // AK/SK pairs; a key's SK and security token follow its AK.
+    std::vector<apig::emulator::access_key> keys;
+    bool have_sk = true;     // the last --ak has its --sk
+    bool have_token = true;  // the last --ak has its --security-token
     std::vector<std::string> projects;
     std::string write_ca, cert_path, key_path, ca_path;
 
@@ -149,6 +167,20 @@ int main(int argc, char** argv) {
                 projects.emplace_back(next());
             } else if (arg == "--token") {
                 opts.token = next();
+            } else if (arg == "--ak") {
+                if (!have_sk) throw usage_error("--ak: the previous --ak has no --sk");
+                keys.push_back({.ak = std::string(next())});
+                have_sk = false;
+                have_token = false;
+            } else if (arg == "--sk") {
+                if (keys.empty() || have_sk) throw usage_error("--sk must follow an --ak");
+                keys.back().sk = next();
+                have_sk = true;
+            } else if (arg == "--security-token") {
+                if (keys.empty() || have_token)
+                    throw usage_error("--security-token must follow an --ak (once per key)");
+                keys.back().security_token = next();
+                have_token = true;
             } else if (arg == "--instances") {
                 opts.instance_count = static_cast<std::size_t>(
                     to_number(arg, next(), std::uint64_t{1} << 32));
@@ -228,6 +260,16 @@ int main(int argc, char** argv) {
             }
         }
         if (!projects.empty()) opts.project_ids = projects;
+        if (!have_sk) throw usage_error("--ak: missing its --sk");
+        std::string const env_ak = env_value("APIG_EMULATOR_AK");
+        std::string const env_sk = env_value("APIG_EMULATOR_SK");
+        if (env_ak.empty() != env_sk.empty())
+            throw usage_error("APIG_EMULATOR_AK and APIG_EMULATOR_SK go together");
+        if (!env_ak.empty())
+            keys.push_back({.ak = env_ak,
+                            .sk = env_sk,
+                            .security_token = env_value("APIG_EMULATOR_SECURITY_TOKEN")});
+        opts.access_keys = std::move(keys);
         if (opts.token.empty()) throw usage_error("--token: must not be empty");
         if (cert_path.empty() != key_path.empty())
             throw usage_error("--cert and --key go together");
@@ -276,6 +318,9 @@ int main(int argc, char** argv) {
             std::cout << "; after each page: -" << m.delete_per_request << " +"
                       << m.insert_per_request << " at "
                       << apig::emulator::to_string(m.position);
+        if (!opts.access_keys.empty())
+            std::cout << "; " << opts.access_keys.size() << " AK/SK key"
+                      << (opts.access_keys.size() == 1 ? "" : "s");
         std::cout << std::endl;  // flush: scripts wait for this line
 
         signals.async_wait([&](boost::system::error_code const&, int) { srv.stop(); });

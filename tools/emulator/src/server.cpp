@@ -19,6 +19,7 @@
 #include <apig/emulator.hpp>
 
 #include "dataset.hpp"
+#include "verify.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -94,6 +95,17 @@ struct api_error {
 // The documented errors, plus codes chosen for what the documentation does not name (the
 // real gateway's codes where known).
 constexpr api_error bad_token{401, "APIC.7102", "Incorrect token or token resolution failed"};
+// AK/SK: one message for every failure (it never tells an unknown AK from a wrong SK), except
+// the date, whose message says what is wrong with it.
+constexpr api_error bad_aksk{
+    401, "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail"};
+constexpr api_error bad_sdk_date{
+    401, "APIGW.0301",
+    "Incorrect IAM authentication information: x-sdk-date is missing or malformed"};
+constexpr api_error expired_sdk_date{
+    401, "APIGW.0301",
+    "Incorrect IAM authentication information: signature expired, x-sdk-date is more than 15 "
+    "minutes from the server time"};
 constexpr api_error forbidden{403, "APIC.7106", "No permissions to request for the method"};
 constexpr api_error not_found{
     404, "APIG.0101", "The API does not exist or has not been published in the environment"};
@@ -276,6 +288,28 @@ std::pair<std::uint64_t, std::uint64_t> build_page(View const& v, page_query con
     return {total, size};
 }
 
+// The keys as set_access_keys stores them, after validation. Throws std::invalid_argument
+// naming the key's index, never a secret.
+std::shared_ptr<std::vector<access_key> const> checked_keys(std::vector<access_key> keys) {
+    auto fail = [](std::size_t i, char const* what) {
+        throw std::invalid_argument("apig-emulator: access_keys[" + std::to_string(i) + "]: " +
+                                    what);
+    };
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto const& k = keys[i];
+        if (!aksk::valid_access_key(k.ak))
+            fail(i, "the AK must be non-empty visible ASCII without ','");
+        if (k.sk.empty()) fail(i, "the SK must not be empty");
+        for (char const ch : k.security_token) {
+            auto const c = static_cast<unsigned char>(ch);
+            if (c < 0x20 || c == 0x7f) fail(i, "the security token has a control character");
+        }
+        for (std::size_t j = 0; j < i; ++j)
+            if (keys[j].ak == k.ak) fail(i, "the AK is repeated");
+    }
+    return std::make_shared<std::vector<access_key> const>(std::move(keys));
+}
+
 bool is_active(fault_options const& f) noexcept {
     return f.probability_500 > 0 || f.probability_503 > 0 || f.probability_reset > 0 ||
            f.probability_truncate > 0 || f.probability_malformed_json > 0 ||
@@ -342,6 +376,15 @@ std::string_view to_string(mutation_position p) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(auth_kind a) noexcept {
+    switch (a) {
+    case auth_kind::none: return "none";
+    case auth_kind::token: return "token";
+    case auth_kind::aksk: return "aksk";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(fault_kind f) noexcept {
     switch (f) {
     case fault_kind::none: return "none";
@@ -404,6 +447,12 @@ struct server::impl {
     mutable std::mutex list_mu;
     mutation_options mutation_cfg;
     std::vector<live_list> lives;  // one per project, like `datasets`
+
+    // AK/SK keys: replaced whole by set_access_keys; a request takes a reference under the
+    // lock and verifies without it.
+    mutable std::mutex keys_mu;
+    std::shared_ptr<std::vector<access_key> const> keys =
+        std::make_shared<std::vector<access_key> const>();
 
     mutable std::mutex mu;  // guards `recorded`
     std::vector<recorded_request> recorded;
@@ -495,6 +544,15 @@ struct server::impl {
                 fault_context* fc);
     void set_error(api_error const& e, connection_buffers& bufs, reply& rep,
                    std::string_view request_id, std::string_view detail = {});
+    // AK/SK authentication of a request with an Authorization header: true if it passes,
+    // otherwise the 401 is set in `rep`.
+    bool authenticate_aksk(http::request<http::string_body> const& req, recorded_request& rec,
+                           connection_buffers& bufs, reply& rep, std::string_view request_id);
+    void set_access_keys(std::vector<access_key> k) {
+        auto checked = checked_keys(std::move(k));
+        std::lock_guard lock(keys_mu);
+        keys = std::move(checked);
+    }
     void finish(reply& rep, connection_buffers& bufs, std::string_view request_id,
                 bool keep_alive, bool head_only);
     void record(recorded_request&& rec) {
@@ -508,7 +566,7 @@ struct server::impl {
 void server::impl::set_error(api_error const& e, connection_buffers& bufs, reply& rep,
                              std::string_view request_id, std::string_view detail) {
     // Real APIG error bodies carry the request id too; the messages are ASCII constants
-    // (and `detail` a parameter name), so no JSON escaping is needed.
+    // (and `detail` a parameter name or a checked X-Sdk-Date), so no JSON escaping is needed.
     rep.status = e.status;
     rep.prefix.clear();
     rep.tail = {};
@@ -594,18 +652,34 @@ void server::impl::handle(http::request<http::string_body> const& req,
         return set_error(not_allowed, bufs, rep, request_id);
     }
 
+    // An Authorization header means AK/SK signing, and decides alone; otherwise the token.
     auto const token = req.find("X-Auth-Token");
     rec.had_token = token != req.end();
-    // Constant-time comparison: the habit costs nothing, even in an emulator.
-    bool const token_ok =
-        rec.had_token && token->value().size() == opts.token.size() &&
-        CRYPTO_memcmp(token->value().data(), opts.token.data(), opts.token.size()) == 0;
-    if (!token_ok) return set_error(bad_token, bufs, rep, request_id);
+    if (req.find(http::field::authorization) != req.end()) {
+        rec.auth = auth_kind::aksk;
+        if (!authenticate_aksk(req, rec, bufs, rep, request_id)) return;
+    } else {
+        rec.auth = rec.had_token ? auth_kind::token : auth_kind::none;
+        // Constant-time comparison: the habit costs nothing, even in an emulator.
+        bool const token_ok =
+            rec.had_token && token->value().size() == opts.token.size() &&
+            CRYPTO_memcmp(token->value().data(), opts.token.data(), opts.token.size()) == 0;
+        if (!token_ok) {
+            rec.auth_failure = rec.had_token ? "bad_token" : "missing_token";
+            return set_error(bad_token, bufs, rep, request_id);
+        }
+    }
 
     if (auto const injected = take_failure()) {
         rep.fault = fault_kind::fail_next;
         return set_error(injected_error(*injected), bufs, rep, request_id);
     }
+
+    // X-Project-Id (as the SDKs send it with AK/SK), when present, must name the path's
+    // project: a request scoped to one project cannot read another's.
+    auto const scoped = req.equal_range("X-Project-Id");
+    for (auto it = scoped.first; it != scoped.second; ++it)
+        if (it->value() != rec.project_id) return set_error(forbidden, bufs, rep, request_id);
 
     detail::project_dataset const* ds = find_project(rec.project_id);
     if (ds == nullptr) return set_error(forbidden, bufs, rep, request_id);
@@ -682,6 +756,41 @@ void server::impl::handle(http::request<http::string_body> const& req,
     rep.prefix += R"(,"instances":[)";
     // Malformed: the instances array is never closed.
     rep.tail = rep.fault == fault_kind::malformed ? std::string_view("}") : "]}";
+}
+
+bool server::impl::authenticate_aksk(http::request<http::string_body> const& req,
+                                     recorded_request& rec, connection_buffers& bufs,
+                                     reply& rep, std::string_view request_id) {
+    aksk::request in;
+    in.method = req.method_string();
+    in.target = req.target();
+    in.body = req.body();
+    in.headers.reserve(16);
+    for (auto const& f : req) in.headers.emplace_back(f.name_string(), f.value());
+    std::shared_ptr<std::vector<access_key> const> current;
+    {
+        std::lock_guard lock(keys_mu);
+        current = keys;
+    }
+    auto const now = opts.clock ? opts.clock() : std::chrono::system_clock::now();
+    auto res = aksk::verify(in, *current, now);
+    rec.access_key = std::move(res.access_key);
+    if (res.code == aksk::status::ok) return true;
+    rec.auth_failure = aksk::to_string(res.code);
+    switch (res.code) {
+    case aksk::status::bad_date: set_error(bad_sdk_date, bufs, rep, request_id); break;
+    case aksk::status::date_out_of_range: {
+        // The date parsed, so it is 16 safe characters (digits, 'T', 'Z'): no escaping.
+        std::string detail = ", signature time:";
+        detail += req["X-Sdk-Date"];
+        detail += ",server time:";
+        detail += aksk::format_sdk_date(now);
+        set_error(expired_sdk_date, bufs, rep, request_id, detail);
+        break;
+    }
+    default: set_error(bad_aksk, bufs, rep, request_id); break;
+    }
+    return false;
 }
 
 void server::impl::mutate(std::size_t p) {
@@ -941,6 +1050,7 @@ asio::awaitable<void> server::impl::accept_loop() {
 
 void server::impl::start() {
     if (opts.threads == 0) opts.threads = 1;
+    keys = checked_keys(opts.access_keys);
     delay_ms.store(opts.response_delay.count(), std::memory_order_relaxed);
     set_faults(opts.faults);
     if (RAND_bytes(reinterpret_cast<unsigned char*>(request_id_salt), sizeof request_id_salt) !=
@@ -1069,6 +1179,10 @@ std::vector<recorded_request> server::requests() const {
 void server::fail_next(std::size_t count, unsigned status) {
     std::uint64_t const c = std::min<std::uint64_t>(count, (std::uint64_t{1} << 48) - 1);
     impl_->failures.store((c << 16) | (status & 0xffff), std::memory_order_relaxed);
+}
+
+void server::set_access_keys(std::vector<access_key> keys) {
+    impl_->set_access_keys(std::move(keys));
 }
 
 void server::set_response_delay(std::chrono::milliseconds delay) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,15 +41,24 @@ struct cert_options {
 /// OpenSSL. Throws std::runtime_error if OpenSSL fails.
 tls_material make_tls_material(cert_options const& opts = {});
 
+/// An AK/SK pair the emulator accepts for SDK-HMAC-SHA256 signed requests (options::access_keys,
+/// server::set_access_keys). With a non-empty security_token the key is a temporary one: its
+/// requests must carry exactly that `X-Security-Token` header, and sign it.
+struct access_key {
+    std::string ak{};  ///< non-empty visible ASCII without ',' (what an Authorization can carry)
+    std::string sk{};  ///< non-empty; never logged, recorded or returned
+    std::string security_token{};  ///< no control characters
+};
+
 /// Faults injected into requests that would otherwise succeed, for tests of clients' retry
 /// loops, timeouts and connection pools (options::faults, server::set_faults). The default
 /// injects nothing.
 ///
 /// Where faults stand: routing (404, 405), authentication (401), server::fail_next, the
-/// project check (403) and the query check (400) come first; faults apply only to
-/// authenticated GETs on the instances path that would otherwise be answered 200 (so a
-/// fault always replaces a page). close_after_requests is the exception: it counts every
-/// request on a connection.
+/// project checks (403: X-Project-Id, then the project) and the query check (400) come
+/// first; faults apply only to authenticated GETs on the instances path that would
+/// otherwise be answered 200 (so a fault always replaces a page). close_after_requests is
+/// the exception: it counts every request on a connection.
 ///
 /// Order, per eligible request:
 ///  1. fail_first_per_page: the first K requests for each (project, offset, limit) —
@@ -183,9 +193,36 @@ struct options {
     /// Port to bind; 0 picks a free one (read it back with server::port()).
     std::uint16_t port = 0;
     /// Projects served, each with its own dataset; any other project id gets 403 APIC.7106.
+    /// So does a request (token or AK/SK) whose X-Project-Id header, when present, is not
+    /// exactly the path's decoded project id (checked after authentication and fail_next).
     std::vector<std::string> project_ids{"73d69ae0cfcf460190522d06b60f05ad"};
     /// The only accepted X-Auth-Token; a missing or different one gets 401 APIC.7102.
+    /// Token authentication applies to requests WITHOUT an Authorization header.
     std::string token = "emulator-token";
+    /// Keys accepted for AK/SK signing (SDK-HMAC-SHA256). A request with an Authorization
+    /// header is authenticated by it alone (any X-Auth-Token is then ignored):
+    ///  - the header must be exactly `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<list>,
+    ///    Signature=<64 lowercase hex>`, the list lowercase, sorted, without repeats;
+    ///  - the AK must be one of these keys;
+    ///  - the list must include `host` and `x-sdk-date` (and `x-security-token` for a key
+    ///    with a security token), and every listed header must be present;
+    ///  - X-Sdk-Date (once, UTC `YYYYMMDDTHHMMSSZ`) within 15 minutes of `clock()`, either
+    ///    way (exactly 15 minutes passes);
+    ///  - X-Security-Token: exactly the key's token for a key with one; absent otherwise;
+    ///  - the signature, recomputed from the request as received (method, raw target, the
+    ///    listed headers, the body), must match (constant-time comparison).
+    /// Failures get 401 APIGW.0301. The message is the gateway's "Incorrect IAM authentication
+    /// information: verify aksk signature fail" for every failure except the date, which says
+    /// "Incorrect IAM authentication information: x-sdk-date is missing or malformed" or
+    /// "Incorrect IAM authentication information: signature expired, x-sdk-date is more than
+    /// 15 minutes from the server time, signature time:<X-Sdk-Date>,server time:<now>".
+    /// Default: none (every signed request gets 401). The constructor throws
+    /// std::invalid_argument for keys set_access_keys would reject.
+    std::vector<access_key> access_keys{};
+    /// The server's clock for X-Sdk-Date checks; called on the server's threads, so it must
+    /// be thread-safe. An empty function means the system clock.
+    std::function<std::chrono::system_clock::time_point()> clock =
+        [] { return std::chrono::system_clock::now(); };
     /// Instances per project.
     std::size_t instance_count = 100;
     /// Seed of the dataset; the same seed gives the same instances.
@@ -219,7 +256,18 @@ struct options {
     bool record_requests = true;
 };
 
-/// One request as the emulator saw it (kept for tests).
+/// How a request was authenticated (recorded_request::auth).
+enum class auth_kind : std::uint8_t {
+    none,   ///< neither header, or answered before authentication (400, 404, 405)
+    token,  ///< X-Auth-Token (and no Authorization header)
+    aksk,   ///< an Authorization header (AK/SK signing), whatever its scheme
+};
+
+/// "none", "token", "aksk".
+std::string_view to_string(auth_kind a) noexcept;
+
+/// One request as the emulator saw it (kept for tests). Never holds a secret: no token,
+/// signature, security token or SK.
 struct recorded_request {
     std::chrono::steady_clock::time_point at{};
     std::uint64_t connection_id = 0;  ///< 1 for the first accepted connection, then 2, ...
@@ -230,6 +278,14 @@ struct recorded_request {
     std::string user_agent{};
     std::string accept{};
     bool had_token = false;           ///< an X-Auth-Token header was present (value not kept)
+    auth_kind auth = auth_kind::none;  ///< the scheme the request was judged by
+    /// aksk: the AK of the Authorization header (known or not; "" if it did not parse).
+    std::string access_key{};
+    /// Why authentication failed ("" if it passed or was not attempted): for aksk the
+    /// verifier's reason ("malformed_authorization", "unknown_access_key",
+    /// "missing_signed_header", "bad_date", "date_out_of_range", "security_token_mismatch",
+    /// "signature_mismatch"); for tokens "missing_token" or "bad_token".
+    std::string auth_failure{};
     fault_kind fault = fault_kind::none;  ///< the fault injected into the answer
     /// The paging parameters as served (after clamping: offset >= 0, 1 <= limit <= 500);
     /// -1 when the request was answered before the query was read (404, 405, 401,
@@ -284,6 +340,12 @@ public:
     /// API error body (500 -> APIC.9000 "Failed to request internal service"; no
     /// Retry-After). Takes precedence over fault_options.
     void fail_next(std::size_t count, unsigned status = 500);
+
+    /// Replaces options::access_keys for requests authenticated from now on. Throws
+    /// std::invalid_argument (naming the index, never a secret) for an AK that is empty, has
+    /// a character other than visible ASCII or a ',', or is repeated; an empty SK; or a
+    /// security token with a control character.
+    void set_access_keys(std::vector<access_key> keys);
 
     /// Changes options::response_delay for requests answered from now on.
     void set_response_delay(std::chrono::milliseconds delay);
