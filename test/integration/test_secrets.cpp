@@ -1,0 +1,115 @@
+// Secret hygiene: failing calls of every kind, with the log sink and the attempt hook
+// capturing everything; the token never appears in any message, field or log line.
+#include "harness.hpp"
+#include "raw_server.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <doctest/doctest.h>
+
+namespace asio = boost::asio;
+using apig::test::options_for;
+using apig::test::raw_server;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string const secret = "S3cr3t-t0k3n-value-that-must-never-leak";
+
+// Everything a failing call produced that a service could print.
+struct captured {
+    std::string text;
+    void add(apig::error_info const& e) {
+        text += e.message + '\n' + e.api_code + '\n' + e.api_message + '\n' + e.request_id + '\n' +
+                e.code.message() + '\n';
+    }
+    void hook(apig::client_options& o) {
+        o.log_min_level = apig::log_level::trace;
+        o.log = [this](apig::log_level, std::string_view line) { text.append(line).append("\n"); };
+        o.on_attempt = [this](apig::attempt_info const& a) {
+            text.append(a.target).append("\n");
+            if (a.error) add(*a.error);
+        };
+    }
+};
+
+void fail_once(apig::client_options o, captured& cap, apig::list_request req = {}) {
+    cap.hook(o);
+    o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
+    asio::io_context io;
+    try {
+        apig::client c(io.get_executor(), o);
+        try {
+            apig::test::run(io, c.list_instances(req));
+        } catch (apig::api_error const& e) {
+            cap.add(e.info());
+            cap.text += e.what();
+        }
+    } catch (apig::api_error const& e) {  // refused options
+        cap.add(e.info());
+        cap.text += e.what();
+    }
+}
+
+}  // namespace
+
+TEST_CASE("no failure of any kind shows the token") {
+    captured cap;
+    apig::emulator::server srv({.token = secret, .instance_count = 5});
+
+    auto o = options_for(srv);
+    o.credentials.token = secret;
+    auto wrong = o;
+    wrong.credentials.token = secret + "-wrong";
+
+    fail_once(wrong, cap);                                        // 401
+    auto forbidden = o;
+    forbidden.project_id = "not-served";
+    fail_once(forbidden, cap);                                    // 403
+    srv.fail_next(10, 500);
+    fail_once(o, cap);                                            // 500, retried, gave up
+    srv.fail_next(10, 503);
+    fail_once(o, cap);                                            // 503
+    fail_once(o, cap, {.limit = 0});                              // invalid argument
+    auto bad_ca = o;
+    bad_ca.tls.ca_pem = apig::emulator::make_tls_material().ca_cert_pem;
+    fail_once(bad_ca, cap);                                       // TLS verification
+    auto slow = o;
+    slow.timeouts.attempt = milliseconds(50);
+    slow.retry.max_attempts = 2;
+    srv.set_response_delay(milliseconds(500));
+    fail_once(slow, cap);                                         // timeouts
+    srv.set_response_delay(milliseconds(0));
+    auto injected = o;
+    injected.credentials.token = secret + "\r\nX-Evil: 1";
+    fail_once(injected, cap);                                     // header injection refused
+    auto refused = o;
+    refused.endpoint = "https://127.0.0.1:1";
+    refused.retry.max_attempts = 2;
+    fail_once(refused, cap);                                      // connection refused
+
+    // A server that echoes the token in its error body and reason phrase.
+    raw_server echo({{raw_server::response("401 " + secret,
+                                           R"({"error_code":")" + secret + R"(","error_msg":"bad )" + secret + R"("})"),
+                      false}});
+    apig::client_options eo{.endpoint = echo.endpoint(), .project_id = "p", .credentials = {secret}};
+    eo.tls.ca_pem = echo.ca_pem();
+    fail_once(eo, cap);
+    // A 200 whose body is broken and contains the token.
+    raw_server broken({{raw_server::response("200 OK", R"({"total":")" + secret), false}});
+    apig::client_options bo{.endpoint = broken.endpoint(), .project_id = "p", .credentials = {secret}};
+    bo.tls.ca_pem = broken.ca_pem();
+    bo.retry.max_attempts = 1;
+    fail_once(bo, cap);
+
+    CHECK(cap.text.size() > 1000);  // the failures really produced text
+    CHECK(cap.text.find("HTTP 401") != std::string::npos);
+    CHECK(cap.text.find("HTTP 403") != std::string::npos);
+    CHECK(cap.text.find("timed out") != std::string::npos);
+    CHECK(cap.text.find(secret) == std::string::npos);
+    CHECK(apig::to_string(apig::token_credentials{secret}).find(secret) == std::string::npos);
+    // No request the emulator recorded kept the token either.
+    for (auto const& r : srv.requests()) CHECK(r.target.find(secret) == std::string::npos);
+}
