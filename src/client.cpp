@@ -156,7 +156,7 @@ void client::impl::report(attempt_info const& a) const {
     }
 }
 
-milliseconds client::impl::backoff_for(error_info const&, int attempt, std::string_view retry_after) {
+milliseconds client::impl::backoff_for(int attempt, std::string_view retry_after) {
     if (opts.retry.honour_retry_after && !retry_after.empty()) {
         if (auto d = parse_retry_after(retry_after, std::chrono::system_clock::now()))
             return std::min(*d, opts.retry.max_backoff);
@@ -301,7 +301,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
                 break;
             }
             auto const cost = after_timeout ? opts.retry_budget.timeout_cost : opts.retry_budget.retry_cost;
-            auto const wait = backoff_for(e, n, r.out.retry_after);
+            auto const wait = backoff_for(n, r.out.retry_after);
             if (steady::now() + wait >= deadline) {
                 budget.on_success(cost);  // the retry never happens: give its tokens back
                 e.message += "; then the call's overall deadline (" + deadline_name() +

@@ -55,7 +55,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // The earlier of a step's own limit and the call's deadline, named for the message.
     http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
     std::string deadline_name() const;
-    milliseconds backoff_for(error_info const& e, int attempt, std::string_view retry_after);
+    // The wait before the next attempt: Retry-After (capped) if honoured, else full jitter.
+    milliseconds backoff_for(int attempt, std::string_view retry_after);
     void report(attempt_info const& a) const;
     void log(log_level level, std::string const& line) const;
     /// Starts one call (list_instances) on the strand; the handler runs on its own executor.
