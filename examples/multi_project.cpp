@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         emulator = std::make_unique<apig::emulator::server>(apig::emulator::options{
             .project_ids = {"project-a", "project-b", "project-c"}, .instance_count = 1'200});
         base.endpoint = emulator->endpoint();
-        base.credentials = {"emulator-token"};
+        base.credentials = apig::token_credentials{"emulator-token"};
         base.tls.ca_pem = emulator->ca_pem();
         projects = {"project-a", "project-b", "project-c"};
     } else {
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
             return 2;
         }
         base.endpoint = endpoint;
-        base.credentials = {token};
+        base.credentials = apig::token_credentials{token};
         std::stringstream ss(ids);
         for (std::string id; std::getline(ss, id, ',');) projects.push_back(id);
     }

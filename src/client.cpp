@@ -10,6 +10,7 @@
 #include "http/connection.hpp"
 #include "http/pool.hpp"
 #include "http/tls.hpp"
+#include "auth/authorize.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -20,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
@@ -38,10 +40,25 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-bool has_ctl(std::string_view s) {
-    for (unsigned char c : s)
-        if (c < 0x20 || c == 0x7f) return true;
-    return false;
+// The token or key pair of options that hold no provider.
+credentials fixed_credentials(client_credentials const& c) {
+    if (auto const* t = std::get_if<token_credentials>(&c)) return *t;
+    return std::get<aksk_credentials>(c);
+}
+
+// Text a provider's exception carried, with the credentials it may have quoted redacted.
+std::string redacted_what(std::exception_ptr ep, credentials const* last) {
+    std::string text;
+    try {
+        std::rethrow_exception(ep);
+    } catch (std::exception const& e) {
+        text = e.what();
+    } catch (...) {
+        text = "an exception that is not a std::exception";
+    }
+    if (last)
+        for (auto secret : auth::secrets(*last)) redact(text, secret);
+    return text;
 }
 
 std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
@@ -86,9 +103,13 @@ client_options checked(client_options o) {
         o.endpoint = std::move(*e);
     }
     if (o.project_id.empty()) throw_invalid_argument("project_id must not be empty");
-    if (o.credentials.token.empty()) throw_invalid_argument("credentials: the token is empty");
-    if (has_ctl(o.credentials.token))
-        throw_invalid_argument("credentials: the token contains a control character (CR, LF, NUL, ...)");
+    if (!auth::header_value_ok(o.project_id))
+        throw_invalid_argument("project_id contains a control character (CR, LF, NUL, ...)");
+    if (auto const* p = std::get_if<std::shared_ptr<credentials_provider>>(&o.credentials)) {
+        if (!*p) throw_invalid_argument("credentials: the credentials provider is null");
+    } else if (auto why = auth::problem(fixed_credentials(o.credentials)); !why.empty()) {
+        throw_invalid_argument("credentials: " + why);
+    }
     if (o.max_body_bytes == 0) throw_invalid_argument("max_body_bytes must be > 0");
     if (o.pool.max_connections == 0) throw_invalid_argument("pool.max_connections must be >= 1");
     auto const positive = [](milliseconds d, char const* name) {
@@ -121,12 +142,66 @@ client::impl::impl(asio::any_io_executor e, client_options o)
            counters),
       budget(opts.retry_budget),
       rng(std::random_device{}()) {
+    if (auto const* p = std::get_if<std::shared_ptr<credentials_provider>>(&opts.credentials))
+        provider = *p;
+    else
+        fixed = fixed_credentials(opts.credentials);
     request_template.version(11);
     request_template.method(bhttp::verb::get);
     request_template.set(bhttp::field::host, host.host_header);
     request_template.set(bhttp::field::user_agent, "apig-cpp/" APIG_VERSION_STRING);
     request_template.set(bhttp::field::accept, "application/json");
-    request_template.set("X-Auth-Token", opts.credentials.token);
+}
+
+std::chrono::system_clock::time_point client::impl::now() const {
+    return opts.clock ? opts.clock() : std::chrono::system_clock::now();
+}
+
+std::variant<credentials, error_info> client::impl::current_credentials() const {
+    if (!provider) return fixed;
+    credentials c;
+    try {
+        c = provider->current();
+    } catch (...) {
+        return make_error(errc::credentials_unavailable,
+                          "the credentials provider's current() threw: " +
+                              redacted_what(std::current_exception(), nullptr));
+    }
+    if (auto why = auth::problem(c); !why.empty())
+        return make_error(errc::credentials_unavailable, "the credentials provider handed out unusable credentials: " + why);
+    return c;
+}
+
+asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::impl::fresh_credentials(
+    credentials const& rejected) {
+    if (!provider) co_return std::monostate{};
+    auto now_current = current_credentials();
+    if (auto* e = std::get_if<error_info>(&now_current)) co_return std::move(*e);
+    credentials fresh = std::get<credentials>(std::move(now_current));
+    if (fresh == rejected) {  // nobody moved on yet: ask for newer ones
+        std::exception_ptr failure;
+        try {
+            fresh = co_await provider->refresh(rejected);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure)
+            co_return make_error(errc::credentials_unavailable,
+                                 "the credentials provider's refresh() threw: " + redacted_what(failure, &rejected));
+        if (auto why = auth::problem(fresh); !why.empty())
+            co_return make_error(errc::credentials_unavailable,
+                                 "the credentials provider's refresh() handed out unusable credentials: " + why);
+    }
+    if (fresh == rejected) co_return std::monostate{};
+    co_return fresh;
+}
+
+http::request_message client::impl::authorized(http::request_message const& base, credentials const& c) const {
+    http::request_message msg = base;
+    for (auto& [name, value] : auth::authorization_headers(c, "GET", base.target(), host.host_header, now(),
+                                                           opts.project_id))
+        msg.set(name, value);
+    return msg;
 }
 
 http::step_limit client::impl::limit(milliseconds step, char const* name, steady::time_point deadline) const {
@@ -158,7 +233,7 @@ void client::impl::report(attempt_info const& a) const {
 
 milliseconds client::impl::backoff_for(int attempt, std::string_view retry_after) {
     if (opts.retry.honour_retry_after && !retry_after.empty()) {
-        if (auto d = parse_retry_after(retry_after, std::chrono::system_clock::now()))
+        if (auto d = parse_retry_after(retry_after, now()))
             return std::min(*d, opts.retry.max_backoff);
     }
     double const r = opts.retry.random ? opts.retry.random()
@@ -191,7 +266,7 @@ asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt
 }
 
 asio::awaitable<attempt_result> client::impl::attempt(http::request_message const& msg,
-                                                      steady::time_point deadline) {
+                                                      steady::time_point deadline, credentials const& used) {
     attempt_result r;
     auto [aec, lease] = co_await pool.acquire(deadline);
     if (aec) {
@@ -226,7 +301,7 @@ asio::awaitable<attempt_result> client::impl::attempt(http::request_message cons
         if (!e) {
             if (r.out.status != 200)
                 r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text,
-                                              r.out.request_id, {opts.credentials.token});
+                                              r.out.request_id, auth::secrets(used));
             break;
         }
         bool const stale = r.reused && !replayed && !r.out.got_bytes &&
@@ -258,15 +333,33 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
         diag = std::move(e);
         co_return instance_page{};
     }
-    http::request_message msg = request_template;
-    msg.target(build_target(opts.project_id, req));
+    http::request_message base = request_template;
+    base.target(build_target(opts.project_id, req));
     auto const deadline = opts.timeouts.total > milliseconds::zero() ? steady::now() + opts.timeouts.total
                                                                      : steady::time_point::max();
     std::uint32_t spent = 0;  // retry tokens this call took
+    // After a 401, the provider's fresh credentials serve the rest of the call (once a call).
+    std::optional<credentials> pinned;
+    bool refreshed = false, after_refresh = false;
     for (int n = 1;; ++n) {
-        if (n > 1) retries.fetch_add(1, std::memory_order_relaxed);
-        attempt_result r = co_await attempt(msg, deadline);
-        attempt_info info{.target = msg.target(),
+        credentials used;
+        if (pinned) {
+            used = *pinned;
+        } else {
+            auto c = current_credentials();
+            if (auto* ce = std::get_if<error_info>(&c)) {
+                ce->attempts = n - 1;
+                log(log_level::error, ce->message);
+                diag = std::move(*ce);
+                co_return instance_page{};
+            }
+            used = std::get<credentials>(std::move(c));
+        }
+        // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
+        if (n > 1 && !std::exchange(after_refresh, false)) retries.fetch_add(1, std::memory_order_relaxed);
+        http::request_message const msg = authorized(base, used);
+        attempt_result r = co_await attempt(msg, deadline, used);
+        attempt_info info{.target = base.target(),
                           .attempt = n,
                           .http_status = r.out.status,
                           .latency = std::chrono::duration_cast<std::chrono::microseconds>(r.latency),
@@ -284,10 +377,38 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
         info.error = &e;
         info.action = retry_action::give_up;
         std::string why;  // why the loop stops here, appended to the message
+        if (e.code == errc::unauthorized && provider) {
+            if (refreshed) {
+                why = " (refused with the credentials provider's fresh credentials too)";
+            } else {
+                refreshed = true;
+                auto fresh = co_await fresh_credentials(used);
+                if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+                    diag = make_error(asio::error::operation_aborted,
+                                      "cancelled while the credentials provider refreshed the credentials");
+                    diag.attempts = n;
+                    co_return instance_page{};
+                }
+                if (auto* c = std::get_if<credentials>(&fresh)) {
+                    pinned = std::move(*c);
+                    after_refresh = true;
+                    refreshes.fetch_add(1, std::memory_order_relaxed);
+                    info.action = retry_action::refresh_credentials;
+                    report(info);
+                    log(log_level::info, "attempt " + std::to_string(n) + " failed: " + e.message +
+                                             "; retrying once with the credentials provider's fresh credentials");
+                    continue;
+                }
+                if (auto* fe = std::get_if<error_info>(&fresh))
+                    why = "; then asking for fresh credentials failed: " + fe->message;
+                else
+                    why = " (the credentials provider has none newer)";
+            }
+        }
         switch (classify(opts.retry, e)) {
         case retry_verdict::cancelled: break;
         case retry_verdict::not_retryable:
-            if (n > 1) why = " (attempt " + std::to_string(n) + ", not retryable)";
+            if (n > 1 && why.empty()) why = " (attempt " + std::to_string(n) + ", not retryable)";
             break;
         case retry_verdict::retry: {
             if (n >= opts.retry.max_attempts) {
@@ -356,6 +477,7 @@ client_stats client::stats() const noexcept {
             .requests = impl_->requests.load(relaxed),
             .retries = impl_->retries.load(relaxed),
             .replays = impl_->replays.load(relaxed),
+            .credential_refreshes = impl_->refreshes.load(relaxed),
             .bytes = impl_->bytes.load(relaxed),
             .retry_tokens = impl_->budget.available()};
 }

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <random>
 #include <unordered_set>
+#include <variant>
 
 namespace apig {
 namespace detail_client {
@@ -49,7 +50,20 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     impl(boost::asio::any_io_executor e, client_options o);
 
     boost::asio::awaitable<instance_page> run(list_request req, error_info& diag, detail_client::call_state& call);
-    boost::asio::awaitable<detail_client::attempt_result> attempt(http::request_message const& msg, steady::time_point deadline);
+    boost::asio::awaitable<detail_client::attempt_result> attempt(http::request_message const& msg,
+                                                                  steady::time_point deadline,
+                                                                  credentials const& used);
+    // The credentials for the next attempt: the fixed ones, or the provider's current().
+    // A provider that throws or hands out unusable credentials gives an error instead.
+    std::variant<credentials, error_info> current_credentials() const;
+    // After a 401 with `rejected`: the provider's newer credentials (its current() if another
+    // call already moved on, else refresh()), or an error; nullopt when there is nothing newer
+    // (or the credentials are fixed).
+    boost::asio::awaitable<std::variant<std::monostate, credentials, error_info>> fresh_credentials(
+        credentials const& rejected);
+    // The request of one attempt: the call's request with the credentials' headers.
+    http::request_message authorized(http::request_message const& base, credentials const& c) const;
+    std::chrono::system_clock::time_point now() const;
     boost::asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
 
     // The earlier of a step's own limit and the call's deadline, named for the message.
@@ -73,7 +87,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     http::target_host host;
     boost::asio::ssl::context ctx;
     http::pool_counters counters;
-    std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0};
+    std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0}, refreshes{0};
+    std::shared_ptr<credentials_provider> provider;  // null: `fixed` is used
+    credentials fixed;
     http::pool pool;
     retry_budget budget;
     std::mt19937_64 rng;

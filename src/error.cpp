@@ -28,6 +28,7 @@ public:
         case errc::timed_out: return "timed out";
         case errc::resolve_failed: return "host name resolution failed";
         case errc::connect_failed: return "connection failed";
+        case errc::credentials_unavailable: return "credentials unavailable";
         }
         return "unknown apig error";
     }

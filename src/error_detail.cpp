@@ -40,7 +40,7 @@ void append_printable(std::string& out, std::string_view s) {
 
 error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
                                std::string_view request_id,
-                               std::initializer_list<std::string_view> secrets) {
+                               std::span<std::string_view const> secrets) {
     error_info e;
     e.code = errc_from_http_status(status);
     e.http_status = status;

@@ -4,7 +4,7 @@
 
 #include <apig/error.hpp>
 
-#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,7 +25,7 @@ error_info invalid_argument(std::string what);
 /// Every `secrets` value is redacted from what the server sent (a server may echo the token).
 error_info error_from_response(unsigned status, std::string_view reason, std::string_view body,
                                std::string_view request_id,
-                               std::initializer_list<std::string_view> secrets = {});
+                               std::span<std::string_view const> secrets = {});
 
 /// Appends ` (request id X)` to the message when a request id is known.
 void add_request_id(error_info& e, std::string_view request_id);

@@ -80,8 +80,4 @@ std::string build_target(std::string_view project_id, list_request const& req) {
     return t;
 }
 
-std::string to_string(token_credentials const& c) {
-    return "token_credentials{token=<redacted, " + std::to_string(c.token.size()) + " bytes>}";
-}
-
 }  // namespace apig

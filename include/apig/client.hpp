@@ -36,6 +36,8 @@ struct client_stats {
     std::uint64_t retries = 0;   ///< attempts after the first of their call (replays excluded)
     std::uint64_t replays = 0;   ///< requests resent once because a kept-alive connection had
                                  ///< been closed by the server before answering (not retries)
+    std::uint64_t credential_refreshes = 0;  ///< requests resent once with a provider's fresh
+                                             ///< credentials after a 401 (not retries)
     std::uint64_t bytes = 0;     ///< response bytes read (headers and bodies)
     std::uint32_t retry_tokens = 0;  ///< what is left of the retry budget
 };

@@ -44,6 +44,9 @@ enum class errc {
     resolve_failed,
     /// The TCP connection could not be established.
     connect_failed,
+    /// The credentials provider threw or handed out unusable credentials (an empty token,
+    /// a key pair without an SK, a control character); the message says which.
+    credentials_unavailable,
 };
 
 /// The error category of `apig::errc` (name "apig").

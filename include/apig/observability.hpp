@@ -16,6 +16,9 @@ enum class retry_action {
     none,       ///< the attempt succeeded
     retry,      ///< another attempt follows after `backoff`
     give_up,    ///< the call fails with this attempt's error
+    /// HTTP 401 and the credentials provider had fresh credentials: one more attempt
+    /// follows at once with them (once a call; not a retry, no backoff, no retry budget).
+    refresh_credentials,
 };
 
 /// One attempt of one call, reported when the attempt ends (success or failure).

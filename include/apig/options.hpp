@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace apig {
@@ -63,8 +64,11 @@ struct client_options {
     std::string region{};
     /// The tenant's project id; sent as one percent-encoded path segment. Required.
     std::string project_id{};
-    /// How requests are authenticated.
-    token_credentials credentials{};
+    /// How requests are authenticated: a `token_credentials`, an `aksk_credentials` or a
+    /// `std::shared_ptr<credentials_provider>` (see credentials.hpp). Required: the default,
+    /// an empty token, is refused. Fixed values are checked by the constructor (non-empty,
+    /// no control characters); a provider's are checked before each attempt.
+    client_credentials credentials{};
     tls_options tls{};
     /// Largest response body accepted; a larger one fails with `errc::response_too_large`.
     /// Default: 64 MiB.
@@ -78,6 +82,11 @@ struct client_options {
     /// Receives log lines at or above `log_min_level`. Default: none (the library is silent).
     log_sink log{};
     log_level log_min_level = log_level::info;
+    /// The wall clock: the `X-Sdk-Date` of each signed attempt and the reference for
+    /// HTTP-date `Retry-After` values. Default: `std::chrono::system_clock::now`. Tests set it
+    /// to sign at a fixed time; a service may set it to correct a skewed host clock (the
+    /// server refuses dates more than 15 minutes off with a 401).
+    std::function<std::chrono::system_clock::time_point()> clock{};
 };
 
 }  // namespace apig

@@ -149,7 +149,7 @@ TEST_CASE("a hostile project id is one literal path segment at the server") {
 TEST_CASE("401 for a wrong token, without the token in any message") {
     apig::emulator::server srv({.instance_count = 5});
     auto o = options_for(srv);
-    o.credentials.token = "s3cr3t-wrong-token-value";
+    o.credentials = apig::token_credentials{"s3cr3t-wrong-token-value"};
     auto e = list_error(o);
     CHECK(e.code() == apig::errc::unauthorized);
     CHECK(e.http_status() == 401);
@@ -353,14 +353,29 @@ TEST_CASE("bad client options are refused by the constructor") {
         FAIL("accepted: " << needle);
     };
     apig::client_options good{.endpoint = "https://127.0.0.1:1", .project_id = "p",
-                              .credentials = {"tok3n"}};
+                              .credentials = apig::token_credentials{"tok3n"}};
     auto with = [&](auto f) { auto o = good; f(o); return o; };
     refused(with([](auto& o) { o.endpoint = "http://127.0.0.1:1"; }), "https");
     refused(with([](auto& o) { o.endpoint = "127.0.0.1:1"; }), "endpoint");
     refused(with([](auto& o) { o.endpoint = ""; }), "endpoint");
     refused(with([](auto& o) { o.endpoint = "https://h/v2"; }), "path");
     refused(with([](auto& o) { o.project_id = ""; }), "project_id");
-    refused(with([](auto& o) { o.credentials.token = "a\r\nX-Evil: 1"; }), "control character");
+    refused(with([](auto& o) { o.project_id = "p\r\nX-Evil: 1"; }), "project_id contains a control character");
+    refused(with([](auto& o) { o.credentials = apig::token_credentials{"a\r\nX-Evil: 1"}; }),
+            "credentials: the token contains a control character");
+    refused(with([](auto& o) { o.credentials = apig::client_credentials{}; }), "credentials: the token is empty");
+    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "", .sk = "s"}; }),
+            "credentials: the AK (access key id) is empty");
+    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "a", .sk = ""}; }),
+            "credentials: the SK (secret access key) is empty");
+    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "a\n", .sk = "s"}; }),
+            "credentials: the AK contains a control character");
+    refused(with([](auto& o) {
+                o.credentials = apig::aksk_credentials{.ak = "a", .sk = "s", .security_token = "t\r\nX: 1"};
+            }),
+            "credentials: the security token contains a control character");
+    refused(with([](auto& o) { o.credentials = std::shared_ptr<apig::credentials_provider>{}; }),
+            "credentials: the credentials provider is null");
     refused(with([](auto& o) { o.tls.ca_file = "/nonexistent/ca.pem"; }), "tls.ca_file");
     refused(with([](auto& o) { o.tls.ca_pem = "not a pem"; }), "tls.ca_pem");
     // Accepted shapes.
@@ -407,7 +422,7 @@ TEST_CASE("destroying the client ends a call in flight with an error") {
 
 TEST_CASE("a region picks the endpoint; an unknown one names the closest") {
     asio::io_context io;
-    apig::client_options o{.project_id = "p", .credentials = {"t"}};
+    apig::client_options o{.project_id = "p", .credentials = apig::token_credentials{"t"}};
     o.region = "cn-north-4";
     apig::client a(io.get_executor(), o);
     CHECK(a.options().endpoint == "https://apig.cn-north-4.myhuaweicloud.com");

@@ -79,7 +79,7 @@ struct silent_server {
     apig::client_options options() const {
         return {.endpoint = "https://127.0.0.1:" + std::to_string(acc.local_endpoint().port()),
                 .project_id = "p",
-                .credentials = {"t"}};
+                .credentials = apig::token_credentials{"t"}};
     }
 };
 
@@ -144,7 +144,7 @@ TEST_CASE("500 forever: api_error after exactly max_attempts, with the count and
 TEST_CASE("401 and 403 are sent once") {
     apig::emulator::server srv({.instance_count = 5});
     auto bad_token = options_for(srv);
-    bad_token.credentials.token = "wrong";
+    bad_token.credentials = apig::token_credentials{"wrong"};
     CHECK(list_error(bad_token).info().attempts == 1);
     CHECK(srv.requests_served() == 1);
     CHECK(list_error(options_for(srv, "not-served")).code() == apig::errc::forbidden);
@@ -169,7 +169,7 @@ TEST_CASE("transport failures and malformed bodies are retried") {
         apig::client_options o;
         o.endpoint = srv.endpoint();
         o.project_id = "p";
-        o.credentials = {"t"};
+        o.credentials = apig::token_credentials{"t"};
         o.tls.use_system_trust_store = false;
         o.tls.ca_pem = srv.ca_pem();
         recorded_waits w;
@@ -192,7 +192,7 @@ TEST_CASE("Retry-After is waited for, capped at max_backoff") {
         auto const& [header, expected] = row;
         CAPTURE(row.first);
         raw_server srv({{raw_server::response("503 Service Unavailable", "", header), false}, {good, false}});
-        apig::client_options o{.endpoint = srv.endpoint(), .project_id = "p", .credentials = {"t"}};
+        apig::client_options o{.endpoint = srv.endpoint(), .project_id = "p", .credentials = apig::token_credentials{"t"}};
         o.tls.ca_pem = srv.ca_pem();
         recorded_waits w;
         w.install(o, 0.0);
@@ -488,7 +488,7 @@ struct full_backlog {
 
 TEST_CASE("a connect that never completes times out (timeouts.connect), or can be cancelled") {
     full_backlog server;
-    apig::client_options o{.endpoint = server.endpoint(), .project_id = "p", .credentials = {"t"}};
+    apig::client_options o{.endpoint = server.endpoint(), .project_id = "p", .credentials = apig::token_credentials{"t"}};
     o.timeouts.connect = milliseconds(150);
     o.retry.max_attempts = 1;
     SUBCASE("timeout") {

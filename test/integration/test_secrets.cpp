@@ -60,9 +60,9 @@ TEST_CASE("no failure of any kind shows the token") {
     apig::emulator::server srv({.token = secret, .instance_count = 5});
 
     auto o = options_for(srv);
-    o.credentials.token = secret;
+    o.credentials = apig::token_credentials{secret};
     auto wrong = o;
-    wrong.credentials.token = secret + "-wrong";
+    wrong.credentials = apig::token_credentials{secret + "-wrong"};
 
     fail_once(wrong, cap);                                        // 401
     auto forbidden = o;
@@ -83,7 +83,7 @@ TEST_CASE("no failure of any kind shows the token") {
     fail_once(slow, cap);                                         // timeouts
     srv.set_response_delay(milliseconds(0));
     auto injected = o;
-    injected.credentials.token = secret + "\r\nX-Evil: 1";
+    injected.credentials = apig::token_credentials{secret + "\r\nX-Evil: 1"};
     fail_once(injected, cap);                                     // header injection refused
     auto refused = o;
     refused.endpoint = "https://127.0.0.1:1";
@@ -94,12 +94,12 @@ TEST_CASE("no failure of any kind shows the token") {
     raw_server echo({{raw_server::response("401 " + secret,
                                            R"({"error_code":")" + secret + R"(","error_msg":"bad )" + secret + R"("})"),
                       false}});
-    apig::client_options eo{.endpoint = echo.endpoint(), .project_id = "p", .credentials = {secret}};
+    apig::client_options eo{.endpoint = echo.endpoint(), .project_id = "p", .credentials = apig::token_credentials{secret}};
     eo.tls.ca_pem = echo.ca_pem();
     fail_once(eo, cap);
     // A 200 whose body is broken and contains the token.
     raw_server broken({{raw_server::response("200 OK", R"({"total":")" + secret), false}});
-    apig::client_options bo{.endpoint = broken.endpoint(), .project_id = "p", .credentials = {secret}};
+    apig::client_options bo{.endpoint = broken.endpoint(), .project_id = "p", .credentials = apig::token_credentials{secret}};
     bo.tls.ca_pem = broken.ca_pem();
     bo.retry.max_attempts = 1;
     fail_once(bo, cap);

@@ -202,7 +202,7 @@ int run_demo(cli::options const& opts) {
     apig::client_options copts;
     copts.endpoint = server->endpoint();
     copts.project_id = eo.project_ids.front();
-    copts.credentials.token = eo.token;
+    copts.credentials = apig::token_credentials{eo.token};
     copts.tls.use_system_trust_store = false;
     copts.tls.ca_pem = server->ca_pem();
     return run(opts, std::move(copts));  // the server outlives the client
@@ -218,7 +218,7 @@ int run_remote(cli::options const& opts) {
     copts.endpoint = opts.endpoint;
     copts.region = opts.region;
     copts.project_id = opts.project_id;
-    copts.credentials.token = token.token;
+    copts.credentials = apig::token_credentials{token.token};
     copts.tls.ca_file = opts.ca_file;
     copts.tls.insecure_skip_verify = opts.insecure;
     return run(opts, std::move(copts));
