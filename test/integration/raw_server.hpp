@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -50,6 +51,11 @@ public:
     std::string const& ca_pem() const { return tls_.ca_cert_pem; }
     std::size_t connections() const { return connections_; }
     std::size_t requests() const { return requests_; }
+    /// The request line and headers of every request received, in order.
+    std::vector<std::string> received() const {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
 
     /// A complete response with the given status line, extra headers and body.
     static std::string response(std::string status_line, std::string body,
@@ -75,6 +81,11 @@ private:
             boost::asio::streambuf buf;
             for (;;) {
                 auto n = co_await boost::asio::async_read_until(s, buf, "\r\n\r\n", boost::asio::use_awaitable);
+                {
+                    auto const data = buf.data();
+                    std::lock_guard lock(mutex_);
+                    received_.emplace_back(boost::asio::buffers_begin(data), boost::asio::buffers_begin(data) + n);
+                }
                 buf.consume(n);
                 std::size_t const i = requests_++;
                 if (i >= script_.size()) co_return;
@@ -98,6 +109,8 @@ private:
     std::thread thread_;
     std::atomic<std::size_t> connections_{0};
     std::atomic<std::size_t> requests_{0};
+    mutable std::mutex mutex_;
+    std::vector<std::string> received_;
 };
 
 }  // namespace apig::test

@@ -113,3 +113,79 @@ TEST_CASE("no failure of any kind shows the token") {
     // No request the emulator recorded kept the token either.
     for (auto const& r : srv.requests()) CHECK(r.target.find(secret) == std::string::npos);
 }
+
+TEST_CASE("no failure of any kind shows the AK, the SK or the security token") {
+    std::string const ak = "HPUAK3YS3CR3TACCESS9";
+    std::string const sk = "SK-s3cr3t-never-to-be-seen-0123456789abcd";
+    std::string const st = "ST-s3cr3t-security-token-never-seen-0987";
+    captured cap;
+    apig::emulator::options eopts;
+    eopts.instance_count = 5;
+    eopts.access_keys = {{.ak = ak, .sk = sk, .security_token = st}};
+    apig::emulator::server srv(eopts);
+    auto o = options_for(srv);
+    o.credentials = apig::aksk_credentials{.ak = ak, .sk = sk, .security_token = st};
+    auto with_key = [&](apig::aksk_credentials k) {
+        auto c = o;
+        c.credentials = std::move(k);
+        return c;
+    };
+
+    fail_once(with_key({.ak = ak, .sk = sk + "x", .security_token = st}), cap);  // signature mismatch
+    fail_once(with_key({.ak = ak, .sk = sk, .security_token = st + "x"}), cap);  // security token mismatch
+    fail_once(with_key({.ak = ak + "X", .sk = sk, .security_token = st}), cap);  // unknown AK
+    auto skewed = o;
+    skewed.clock = [] { return std::chrono::system_clock::now() + std::chrono::hours(1); };
+    fail_once(skewed, cap);  // date out of range
+    auto forbidden = o;
+    forbidden.project_id = "not-served";
+    fail_once(forbidden, cap);  // 403
+    srv.fail_next(10, 503);
+    fail_once(o, cap);  // 503, retried, gave up
+    fail_once(o, cap, {.limit = 501});  // invalid argument
+    fail_once(with_key({.ak = ak + "\n", .sk = sk, .security_token = st}), cap);  // refused options
+    fail_once(with_key({.ak = ak, .sk = sk, .security_token = st + "\r\nX-Evil: 1"}), cap);
+    fail_once(with_key({.ak = ak, .sk = "", .security_token = st}), cap);
+    auto bad_ca = o;
+    bad_ca.tls.ca_pem = apig::emulator::make_tls_material().ca_cert_pem;
+    fail_once(bad_ca, cap);  // TLS verification
+
+    // A provider whose refresh fails quoting the key it was asked to replace.
+    struct leaky_provider : apig::credentials_provider {
+        apig::aksk_credentials key;
+        apig::credentials current() override { return key; }
+        asio::awaitable<apig::credentials> refresh(apig::credentials const&) override {
+            throw std::runtime_error("cannot rotate " + key.ak + ":" + key.sk + " (" + key.security_token + ")");
+            co_return key;
+        }
+    };
+    auto leaky = std::make_shared<leaky_provider>();
+    leaky->key = {.ak = ak, .sk = sk + "old", .security_token = st};
+    auto po = o;
+    po.credentials = leaky;
+    fail_once(po, cap);
+
+    // A server that echoes the Authorization header, the security token and the SK.
+    std::string const echoed = "Access=" + ak + " sk=" + sk + " st=" + st;
+    raw_server echo({{raw_server::response("401 " + echoed, R"({"error_code":")" + ak +
+                                                                R"(","error_msg":")" + echoed + R"("})"),
+                      false}});
+    apig::client_options eo{.endpoint = echo.endpoint(), .project_id = "p",
+                            .credentials = apig::aksk_credentials{.ak = ak, .sk = sk, .security_token = st}};
+    eo.tls.ca_pem = echo.ca_pem();
+    fail_once(eo, cap);
+
+    CHECK(cap.text.size() > 1000);
+    CHECK(cap.text.find("APIGW.0301") != std::string::npos);
+    CHECK(cap.text.find("HTTP 403") != std::string::npos);
+    CHECK(cap.text.find("cannot rotate <redacted>") != std::string::npos);
+    for (auto const& s : {ak, sk, st}) {
+        CAPTURE(s);
+        CHECK(cap.text.find(s) == std::string::npos);
+        CHECK(apig::to_string(apig::aksk_credentials{.ak = ak, .sk = sk, .security_token = st}).find(s) ==
+              std::string::npos);
+        for (auto const& r : srv.requests()) CHECK(r.target.find(s) == std::string::npos);
+    }
+    CHECK(apig::to_string(apig::client_credentials{apig::aksk_credentials{.ak = ak, .sk = sk}}) ==
+          "aksk_credentials{ak=<redacted, 20 bytes>, sk=<redacted, 41 bytes>, security_token=<none>}");
+}
