@@ -1,5 +1,6 @@
 #include "cli_options.hpp"
 
+#include <apig/environment.hpp>
 #include <apig/region.hpp>
 
 #include <apig/client.hpp>
@@ -72,10 +73,40 @@ bool is_flag(std::string_view name) noexcept {
            name == "--help" || name == "--version" || name == "-h";
 }
 
-/// Names under which a user might try to pass the token directly; they get a specific
-/// explanation instead of "unknown option".
-bool is_token_option(std::string_view name) noexcept {
-    return name == "--token" || name == "--auth-token" || name == "--x-auth-token";
+/// Names under which a user might try to pass a secret directly get a specific explanation
+/// instead of "unknown option" (and their value is never read, let alone echoed). nullopt for
+/// any other name.
+std::optional<std::string> secret_option_refusal(std::string_view name) {
+    static constexpr std::string_view token_names[] = {"--token", "--auth-token",
+                                                       "--x-auth-token"};
+    static constexpr std::string_view key_names[] = {
+        "--ak", "--sk", "--access-key", "--secret-key", "--access-key-id", "--secret-access-key"};
+    static constexpr std::string_view security_token_names[] = {"--security-token",
+                                                                "--securitytoken"};
+    auto const in = [&](auto const& names) {
+        return std::find(std::begin(names), std::end(names), name) != std::end(names);
+    };
+    std::string what;
+    std::string them = "it";
+    std::string instead;
+    if (in(token_names)) {
+        what = "the token is";
+        instead = "set " + std::string(apig::env_auth_token) + " or use --token-file PATH";
+    } else if (in(key_names)) {
+        what = "access keys are";
+        them = "them";
+        instead = "set " + std::string(apig::env_access_key) + " and " +
+                  std::string(apig::env_secret_key) + " in the environment";
+    } else if (in(security_token_names)) {
+        what = "the security token is";
+        instead = "set " + std::string(apig::env_security_token) + " in the environment, with " +
+                  std::string(apig::env_access_key) + " and " + std::string(apig::env_secret_key);
+    } else {
+        return std::nullopt;
+    }
+    return std::string(name) + ": " + what +
+           " not accepted on the command line (other users can read " + them +
+           " from the process list); " + instead;
 }
 
 /// A positive int option (--max-attempts, --max-connections, --concurrency).
@@ -197,8 +228,17 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         o.all = true;
         if (!limit_given) o.request.limit = demo_default_limit;
     } else {
+        // The project id variable under the library's rules (trimmed; a control character
+        // refused with a reason); only that variable is shown to credentials_from.
+        std::string project_id_rejected;
         if (o.project_id.empty()) {
-            if (auto p = env(project_id_env)) o.project_id = std::move(*p);
+            auto e = apig::credentials_from(
+                [&](std::string_view name) -> std::optional<std::string> {
+                    if (name != apig::env_project_id) return std::nullopt;
+                    return env(std::string(name).c_str());
+                });
+            o.project_id = std::move(e.project_id);
+            if (!e.warnings.empty()) project_id_rejected = std::move(e.warnings.front());
         }
         if (!o.endpoint.empty() && !o.region.empty())
             return "give --endpoint or --region, not both";
@@ -209,8 +249,10 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         if (o.endpoint.empty() && o.region.empty())
             return "--endpoint or --region is required (https://host[:port], e.g. "
                    "https://apig.cn-north-4.myhuaweicloud.com, or --region cn-north-4)";
+        if (o.project_id.empty() && !project_id_rejected.empty())
+            return "--project-id is required: " + project_id_rejected;
         if (o.project_id.empty())
-            return std::string("--project-id is required (or set ") + project_id_env + ")";
+            return "--project-id is required (or set " + std::string(apig::env_project_id) + ")";
         if (o.all && !limit_given) o.request.limit = all_default_limit;
     }
     // Without --all there is one request: a number of pages in flight would be ignored.
@@ -275,11 +317,7 @@ parse_result parse_args(std::span<char const* const> args, env_lookup const& env
             name = arg.substr(0, eq);
             attached = arg.substr(eq + 1);
         }
-        if (is_token_option(name))
-            return usage_error{std::string(name) +
-                               ": the token is not accepted on the command line (other users "
-                               "can read it from the process list); set " + token_env +
-                               " or use --token-file PATH"};
+        if (auto refusal = secret_option_refusal(name)) return usage_error{std::move(*refusal)};
         if (is_flag(name)) {
             if (attached) return usage_error{std::string(name) + " does not take a value"};
             if (name == "--help" || name == "-h") return show_help{};
@@ -316,16 +354,26 @@ std::string usage_text() {
     s += "       apig-instances --demo [options]\n";
     s += "\n";
     s += "Lists Huawei Cloud API Gateway dedicated instances (ListInstancesV2).\n";
-    s += "The token is read from the environment variable APIG_AUTH_TOKEN or from\n";
-    s += "--token-file; it is never accepted on the command line.\n";
+    s += "\n";
+    s += "Credentials (never accepted on the command line, never printed):\n";
+    s += "  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK\n";
+    s += "                         an access key pair: requests are signed\n";
+    s += "                         (SDK-HMAC-SHA256); the SK is never sent\n";
+    s += "  HUAWEICLOUD_SDK_SECURITY_TOKEN\n";
+    s += "                         with the pair, for a temporary access key\n";
+    s += "  APIG_AUTH_TOKEN        an IAM token, sent as X-Auth-Token\n";
+    s += "  --token-file PATH      the IAM token in a file (see below)\n";
+    s += "Precedence: --token-file, then the key pair, then APIG_AUTH_TOKEN. Values\n";
+    s += "that are set but not used (half a key pair, a token beside a key pair, ...)\n";
+    s += "get a warning and a line saying which credentials are used.\n";
     s += "\n";
     s += "Connection:\n";
     s += "  --endpoint URL         API endpoint, https://host[:port]\n";
     s += "                         (e.g. https://apig.cn-north-4.myhuaweicloud.com)\n";
     s += "  --region NAME          or an APIG region, e.g. cn-north-4 (endpoint derived)\n";
     s += "  --project-id ID        project id (default: $HUAWEICLOUD_SDK_PROJECT_ID)\n";
-    s += "  --token-file PATH      read the IAM token from PATH instead of\n";
-    s += "                         $APIG_AUTH_TOKEN (trailing whitespace removed)\n";
+    s += "  --token-file PATH      read the IAM token from PATH (trailing whitespace\n";
+    s += "                         removed); wins over credentials in the environment\n";
     s += "  --ca-file PEM          also trust the CA certificates in this PEM file\n";
     s += "  --insecure             do not verify the server's certificate (testing only)\n";
     s += "  --timeout SECONDS      limit of each request (one page), retries and waits\n";
@@ -360,13 +408,15 @@ std::string usage_text() {
     s += "                                  written as each page arrives\n";
     s += "                           csv    header row, RFC 4180 quoting, times in UTC\n";
     s += "                           none   decode everything, print only the summary\n";
-    s += "  --quiet                no progress line and no summary; errors and warnings\n";
-    s += "                         are still printed\n";
+    s += "  --quiet                no progress line, no summary and no line saying which\n";
+    s += "                         credentials are used; errors and warnings are still\n";
+    s += "                         printed\n";
     s += "\n";
     s += "Other:\n";
     s += "  --demo                 list 250 instances from a built-in emulator over real,\n";
-    s += "                         verified TLS (needs no endpoint, project or token);\n";
-    s += "                         implies --all, 100 per page unless --limit is given\n";
+    s += "                         verified TLS (needs no endpoint, project or\n";
+    s += "                         credentials); implies --all, 100 per page unless\n";
+    s += "                         --limit is given\n";
     s += "  --help, -h             print this help and exit\n";
     s += "  --version              print the version and exit\n";
     s += "\n";
@@ -382,43 +432,31 @@ std::string_view trim_trailing_whitespace(std::string_view s) noexcept {
     return s;
 }
 
-token_result load_token(options const& opts, env_lookup const& env) {
+token_result load_token_file(std::string const& path) {
     token_result r;
-    std::string source;
+    std::string const source = "--token-file " + quote(path);
     std::string raw;
-    if (opts.token_file) {
-        auto const& path = *opts.token_file;
-        source = "--token-file " + quote(path);
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
-                                                          &std::fclose);
-        if (!f) {
-            int const err = errno;  // before anything else can change it
-            r.error = "cannot read " + source + ": " + std::strerror(err);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                                      &std::fclose);
+    if (!f) {
+        int const err = errno;  // before anything else can change it
+        r.error = "cannot read " + source + ": " + std::strerror(err);
+        return r;
+    }
+    char buf[4096];
+    while (true) {
+        auto const n = std::fread(buf, 1, sizeof buf, f.get());
+        raw.append(buf, n);
+        if (raw.size() > max_token_bytes) {
+            r.error = source + " is larger than 1 MiB; is it the right file?";
             return r;
         }
-        char buf[4096];
-        while (true) {
-            auto const n = std::fread(buf, 1, sizeof buf, f.get());
-            raw.append(buf, n);
-            if (raw.size() > max_token_bytes) {
-                r.error = source + " is larger than 1 MiB; is it the right file?";
-                return r;
-            }
-            if (n < sizeof buf) break;
-        }
-        if (std::ferror(f.get())) {
-            int const err = errno;
-            r.error = "cannot read " + source + ": " + std::strerror(err);
-            return r;
-        }
-    } else {
-        source = token_env;
-        auto v = env(token_env);
-        if (!v) {
-            r.error = std::string("no token: set ") + token_env + " or use --token-file PATH";
-            return r;
-        }
-        raw = std::move(*v);
+        if (n < sizeof buf) break;
+    }
+    if (std::ferror(f.get())) {
+        int const err = errno;
+        r.error = "cannot read " + source + ": " + std::strerror(err);
+        return r;
     }
     auto const token = trim_trailing_whitespace(raw);
     if (token.empty()) {
@@ -426,7 +464,7 @@ token_result load_token(options const& opts, env_lookup const& env) {
         return r;
     }
     // CR/LF in a header value would let the token inject headers; any control character
-    // means the wrong file or a broken variable. The token itself is never echoed.
+    // means the wrong file. The token itself is never echoed.
     if (std::any_of(token.begin(), token.end(), [](char c) {
             auto const u = static_cast<unsigned char>(c);
             return u < 0x20 || u == 0x7f;

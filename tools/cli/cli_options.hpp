@@ -1,7 +1,8 @@
 #pragma once
 
 // Command-line parsing of apig-instances. Pure logic (no I/O except reading the token file in
-// load_token), so every rule of the command line can be unit-tested.
+// load_token_file), so every rule of the command line can be unit-tested. Which credentials
+// are used is decided in auth.hpp.
 
 #include <apig/model.hpp>
 
@@ -18,12 +19,6 @@ namespace apig::cli {
 
 inline constexpr std::string_view program_name = "apig-instances";
 
-/// Environment variable holding the IAM token. The token is only ever read from here or from
-/// --token-file: a command-line argument would be visible to every user in the process list.
-inline constexpr char const* token_env = "APIG_AUTH_TOKEN";
-/// Environment variable used by Huawei's SDKs for the project id; --project-id overrides it.
-inline constexpr char const* project_id_env = "HUAWEICLOUD_SDK_PROJECT_ID";
-
 /// Page size used by --all when no --limit is given: the API's maximum, so a listing needs
 /// as few round trips as possible.
 inline constexpr std::int32_t all_default_limit = 500;
@@ -37,12 +32,16 @@ enum class output_format { table, json, jsonl, csv, none };
 std::optional<output_format> parse_format(std::string_view s) noexcept;
 
 /// Everything the command line (and HUAWEICLOUD_SDK_PROJECT_ID) said, checked for syntax and
-/// range. The token is deliberately not here, only where to read it from (see load_token), so
-/// an `options` can be logged or compared in tests without exposing a secret.
+/// range. No secret is here, only where to read the token from (--token-file; see auth.hpp),
+/// so an `options` can be logged or compared in tests without exposing one. Credentials are
+/// only ever read from the environment or --token-file: a command-line argument would be
+/// visible to every user in the process list.
 struct options {
     std::string endpoint;                   ///< --endpoint
     std::string region;                     ///< --region (the endpoint is derived)
-    std::string project_id;                 ///< --project-id or HUAWEICLOUD_SDK_PROJECT_ID
+    /// --project-id, else HUAWEICLOUD_SDK_PROJECT_ID read under apig::credentials_from's
+    /// rules (surrounding whitespace removed; a value with a control character refused).
+    std::string project_id;
     std::optional<std::string> token_file;  ///< --token-file
     std::string ca_file;                    ///< --ca-file
     bool insecure = false;                  ///< --insecure
@@ -95,17 +94,17 @@ std::string usage_text();
 /// code order: "Creating, CreateSuccess, ...".
 std::string valid_status_names();
 
-/// Where the token came from, or why there is none. `error` is empty on success; it names the
-/// source (variable or file) but never contains the token.
+/// The token of --token-file, or why there is none. `error` is empty on success; it names the
+/// file but never contains the token.
 struct token_result {
     std::string token;
     std::string error;
 };
 
-/// The token: the content of --token-file if given (else APIG_AUTH_TOKEN), with trailing
-/// whitespace (the usual final newline) removed. Fails if it is missing, empty, too large, or
-/// contains control characters (which could split the HTTP header it is sent in).
-token_result load_token(options const& opts, env_lookup const& env);
+/// The content of the --token-file `path`, with trailing whitespace (the usual final newline)
+/// removed. Fails if the file cannot be read, is empty, too large, or contains control
+/// characters (which could split the HTTP header the token is sent in).
+token_result load_token_file(std::string const& path);
 
 /// `s` without trailing spaces, tabs, CR and LF.
 std::string_view trim_trailing_whitespace(std::string_view s) noexcept;

@@ -3,6 +3,7 @@
 // stderr, and while listing a progress line when stderr is a terminal. See
 // `apig-instances --help` and cli_options.hpp for the command line.
 
+#include "auth.hpp"
 #include "cli_options.hpp"
 #include "listing.hpp"
 #include "output.hpp"
@@ -31,6 +32,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 namespace {
@@ -42,6 +44,10 @@ constexpr std::size_t demo_instance_count = 250;
 
 void print_error(std::string_view message) {
     std::cerr << cli::program_name << ": error: " << message << '\n';
+}
+
+void print_warning(std::string_view message) {
+    std::cerr << cli::program_name << ": warning: " << message << '\n';
 }
 
 /// How often the progress line is redrawn, at most; a listing that ends sooner shows none.
@@ -118,9 +124,8 @@ std::size_t stderr_columns() {
 /// Runs one listing on an io_context in this thread; the emulator (if any) runs on its own.
 int run(cli::options const& opts, apig::client_options copts) {
     if (opts.insecure)
-        std::cerr << cli::program_name
-                  << ": warning: --insecure: the server's certificate is not verified; anyone "
-                     "on the network path can read the token and the data\n";
+        print_warning("--insecure: the server's certificate is not verified; anyone on the "
+                      "network path can read (and replay) the credentials sent and the data");
     if (opts.timeout) copts.timeouts.total = *opts.timeout;
     if (opts.max_attempts) copts.retry.max_attempts = *opts.max_attempts;
     if (opts.max_connections) copts.pool.max_connections = static_cast<std::size_t>(*opts.max_connections);
@@ -208,17 +213,23 @@ int run_demo(cli::options const& opts) {
     return run(opts, std::move(copts));  // the server outlives the client
 }
 
+/// A real endpoint, with credentials from --token-file or the environment (auth.hpp):
+/// warnings always, then either the usage error or (unless --quiet) the line saying which
+/// credentials are used when there was a choice. None of them shows a secret.
 int run_remote(cli::options const& opts) {
-    auto const token = cli::load_token(opts, cli::process_env());
-    if (!token.error.empty()) {
-        print_error(token.error);
+    auto choice = cli::load_credentials(opts, cli::process_env());
+    for (auto const& w : choice.warnings) print_warning(w);
+    if (!choice.error.empty()) {
+        print_error(choice.error);
         return cli::exit_usage;
     }
+    if (!opts.quiet && !choice.notice.empty())
+        std::cerr << cli::program_name << ": " << choice.notice << '\n';
     apig::client_options copts;
     copts.endpoint = opts.endpoint;
     copts.region = opts.region;
     copts.project_id = opts.project_id;
-    copts.credentials = apig::token_credentials{token.token};
+    copts.credentials = std::move(choice.credentials);
     copts.tls.ca_file = opts.ca_file;
     copts.tls.insecure_skip_verify = opts.insecure;
     return run(opts, std::move(copts));

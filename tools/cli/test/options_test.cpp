@@ -20,7 +20,7 @@ namespace {
 
 namespace cli = apig::cli;
 
-/// A fake environment for parse_args / load_token.
+/// A fake environment for parse_args.
 cli::env_lookup env_of(std::map<std::string, std::string> vars) {
     return [vars = std::move(vars)](char const* name) -> std::optional<std::string> {
         auto const it = vars.find(name);
@@ -231,6 +231,53 @@ TEST_CASE("parse_args: a token on the command line is refused and never echoed")
     CHECK_FALSE(contains(msg, "s3cret"));
 }
 
+TEST_CASE("parse_args: access keys and security tokens on the command line are refused") {
+    for (char const* opt : {"--ak", "--sk", "--access-key", "--secret-key", "--access-key-id",
+                            "--secret-access-key"}) {
+        CAPTURE(opt);
+        auto msg = parse_error({opt, "s3cret"});
+        CHECK(msg.starts_with(std::string(opt) + ": access keys are not accepted on the command "
+                                                 "line"));
+        CHECK(contains(msg, "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"));
+        CHECK_FALSE(contains(msg, "s3cret"));
+        msg = parse_error({(std::string(opt) + "=s3cret").c_str()});
+        CHECK(contains(msg, "not accepted on the command line"));
+        CHECK_FALSE(contains(msg, "s3cret"));
+    }
+    for (char const* opt : {"--security-token", "--securitytoken"}) {
+        CAPTURE(opt);
+        auto const msg = parse_error({opt, "s3cret"});
+        CHECK(contains(msg, "the security token is not accepted on the command line"));
+        CHECK(contains(msg, "HUAWEICLOUD_SDK_SECURITY_TOKEN"));
+        CHECK_FALSE(contains(msg, "s3cret"));
+    }
+    // Refused even where the rest of the line is fine, and even with --demo.
+    auto const r = parse({"--demo", "--sk=s3cret"});
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+    CHECK_FALSE(contains(std::get<cli::usage_error>(r).message, "s3cret"));
+}
+
+TEST_CASE("parse_args: HUAWEICLOUD_SDK_PROJECT_ID follows the library's rules") {
+    auto r = parse({"--endpoint", "https://example.com"},
+                   {{"HUAWEICLOUD_SDK_PROJECT_ID", " envp\n"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).project_id == "envp");
+
+    r = parse({"--endpoint", "https://example.com"}, {{"HUAWEICLOUD_SDK_PROJECT_ID", "en\nvp"}});
+    REQUIRE(std::holds_alternative<cli::usage_error>(r));
+    auto const msg = std::get<cli::usage_error>(r).message;
+    CHECK(msg.starts_with("--project-id is required: HUAWEICLOUD_SDK_PROJECT_ID"));
+    CHECK(contains(msg, "control character"));
+    CHECK_FALSE(contains(msg, "en"
+                              "\nvp"));
+
+    // --project-id makes the variable irrelevant.
+    r = parse({"--endpoint", "https://example.com", "--project-id", "argp"},
+              {{"HUAWEICLOUD_SDK_PROJECT_ID", "en\nvp"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).project_id == "argp");
+}
+
 TEST_CASE("parse_args: echoed values are sanitized") {
     auto const msg = parse_error({"--limit", "a\x1b[31mb"});
     CHECK_FALSE(contains(msg, "\x1b"));
@@ -263,7 +310,9 @@ TEST_CASE("usage_text names every option") {
                             "--status", "--max-attempts", "--timeout", "--max-connections",
                             "--concurrency", "--format", "--quiet", "--demo", "--help",
                             "--version",
-                            "APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID"}) {
+                            "APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
+                            "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK",
+                            "HUAWEICLOUD_SDK_SECURITY_TOKEN", "Precedence"}) {
         CAPTURE(opt);
         CHECK(contains(text, opt));
     }
@@ -311,51 +360,27 @@ struct temp_file {
     temp_file& operator=(temp_file const&) = delete;
 };
 
-cli::options with_token_file(std::string const& path) {
-    cli::options o;
-    o.token_file = path;
-    return o;
-}
-
 }  // namespace
 
-TEST_CASE("load_token: from the environment") {
-    auto r = cli::load_token(cli::options{}, env_of({{"APIG_AUTH_TOKEN", "tok\n"}}));
-    CHECK(r.error.empty());
-    CHECK(r.token == "tok");
-
-    r = cli::load_token(cli::options{}, env_of({}));
-    CHECK(r.token.empty());
-    CHECK(contains(r.error, "no token"));
-
-    r = cli::load_token(cli::options{}, env_of({{"APIG_AUTH_TOKEN", " \n"}}));
-    CHECK(contains(r.error, "APIG_AUTH_TOKEN is empty"));
-
-    r = cli::load_token(cli::options{}, env_of({{"APIG_AUTH_TOKEN", "se\r\ncret"}}));
-    CHECK(contains(r.error, "control characters"));
-    CHECK_FALSE(contains(r.error, "cret"));
-}
-
-TEST_CASE("load_token: from --token-file, which wins over the environment") {
+TEST_CASE("load_token_file") {
     temp_file f("file-token \r\n\n");
-    auto r = cli::load_token(with_token_file(f.path.string()),
-                             env_of({{"APIG_AUTH_TOKEN", "env-token"}}));
+    auto r = cli::load_token_file(f.path.string());
     CHECK(r.error.empty());
     CHECK(r.token == "file-token");
 
     temp_file empty("\n");
-    r = cli::load_token(with_token_file(empty.path.string()), env_of({}));
+    r = cli::load_token_file(empty.path.string());
     CHECK(contains(r.error, "is empty"));
 
     temp_file two_lines("line1\nline2\n");
-    r = cli::load_token(with_token_file(two_lines.path.string()), env_of({}));
+    r = cli::load_token_file(two_lines.path.string());
     CHECK(contains(r.error, "control characters"));
     CHECK_FALSE(contains(r.error, "line1"));
 
-    r = cli::load_token(with_token_file("/nonexistent/apig-token"), env_of({}));
+    r = cli::load_token_file("/nonexistent/apig-token");
     CHECK(contains(r.error, "cannot read --token-file '/nonexistent/apig-token'"));
 
     temp_file huge(std::string((std::size_t{1} << 20) + 1, 'a'));
-    r = cli::load_token(with_token_file(huge.path.string()), env_of({}));
+    r = cli::load_token_file(huge.path.string());
     CHECK(contains(r.error, "larger than 1 MiB"));
 }
