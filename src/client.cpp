@@ -64,14 +64,19 @@ std::string redacted_what(std::exception_ptr ep, credentials const* last) {
 std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 // `https://host[:port]` → where to connect. Anything else is refused with the reason.
-http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls) {
+http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls, bool allow_http) {
     if (endpoint.empty()) throw_invalid_argument("endpoint must be set (https://host[:port])");
     auto r = boost::urls::parse_absolute_uri(endpoint);
     if (!r)
         throw_invalid_argument("endpoint '" + endpoint +
                                "' is not an absolute URL (https://host[:port] expected)");
     auto const& u = *r;
-    if (u.scheme_id() != boost::urls::scheme::https)
+    bool const plain = u.scheme_id() == boost::urls::scheme::http;
+    if (plain && !allow_http)
+        throw_invalid_argument("endpoint '" + endpoint +
+                               "': http:// sends the credentials in clear text; use https:// (or set "
+                               "allow_insecure_http for a test server you control)");
+    if (!plain && u.scheme_id() != boost::urls::scheme::https)
         throw_invalid_argument("endpoint '" + endpoint + "': the scheme must be https");
     if (u.has_userinfo()) throw_invalid_argument("endpoint: user info is not allowed");
     if (u.has_query() || u.has_fragment())
@@ -88,7 +93,8 @@ http::target_host parse_endpoint(std::string const& endpoint, tls_options const&
     if (t.host.empty()) throw_invalid_argument("endpoint '" + endpoint + "': the host is empty");
     if (u.has_port() && u.port_number() == 0)
         throw_invalid_argument("endpoint '" + endpoint + "': the port must be 1..65535");
-    t.port = u.has_port() ? std::string(u.port()) : "443";
+    t.port = u.has_port() ? std::string(u.port()) : plain ? "80" : "443";
+    t.tls = !plain;
     t.host_header = std::string(u.encoded_host_and_port());
     t.tls_name = tls.server_name;
     t.verify = !tls.insecure_skip_verify;
@@ -135,7 +141,7 @@ client::impl::impl(asio::any_io_executor e, client_options o)
     : ex(std::move(e)),
       strand(asio::make_strand(ex)),
       opts(std::move(o)),
-      host(parse_endpoint(opts.endpoint, opts.tls)),
+      host(parse_endpoint(opts.endpoint, opts.tls, opts.allow_insecure_http)),
       ctx(http::make_client_context(opts.tls)),
       pool(strand, ctx,
            {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection},
@@ -299,9 +305,17 @@ asio::awaitable<attempt_result> client::impl::attempt(http::request_message cons
                                                 limit(opts.timeouts.attempt, "timeouts.attempt", deadline), r.out);
         bytes.fetch_add(r.out.bytes, std::memory_order_relaxed);
         if (!e) {
-            if (r.out.status != 200)
-                r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text,
-                                              r.out.request_id, auth::secrets(used));
+            if (r.out.status != 200) {
+                auto const secrets = auth::secrets(used);
+                r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text, {}, secrets);
+                if (r.out.status / 100 == 3) {
+                    std::string where = printable(r.out.location, 256);
+                    for (auto secret : secrets) redact(where, secret);
+                    r.error.message += "; redirects are not followed";
+                    if (!where.empty()) r.error.message += " (Location: " + where + ")";
+                }
+                add_request_id(r.error, r.out.request_id);
+            }
             break;
         }
         bool const stale = r.reused && !replayed && !r.out.got_bytes &&

@@ -17,6 +17,24 @@ error_info invalid_argument(std::string what) {
 
 void throw_invalid_argument(std::string what) { throw api_error(invalid_argument(std::move(what))); }
 
+std::string printable(std::string_view s, std::size_t max_bytes) {
+    bool cut = false;
+    if (s.size() > max_bytes) {
+        std::size_t n = max_bytes;
+        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+        s = s.substr(0, n);
+        cut = true;
+    }
+    std::string out;
+    out.reserve(s.size() + 3);
+    for (char c : s) {
+        auto const u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u == 0x7F ? '?' : c;
+    }
+    if (cut) out += "...";
+    return out;
+}
+
 void add_request_id(error_info& e, std::string_view request_id) {
     if (request_id.empty()) return;
     e.request_id.assign(request_id);

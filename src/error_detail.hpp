@@ -27,6 +27,10 @@ error_info error_from_response(unsigned status, std::string_view reason, std::st
                                std::string_view request_id,
                                std::span<std::string_view const> secrets = {});
 
+/// `s` for a one-line message: control characters as '?', at most `max_bytes` bytes (cut on
+/// a UTF-8 character boundary) followed by "..." when cut.
+std::string printable(std::string_view s, std::size_t max_bytes);
+
 /// Appends ` (request id X)` to the message when a request id is known.
 void add_request_id(error_info& e, std::string_view request_id);
 

@@ -49,27 +49,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
-// `name` for a one-line message: control characters as '?', at most 64 bytes (cut on a
-// UTF-8 character boundary) followed by "...".
-std::string printable(std::string_view name) {
-    constexpr std::size_t limit = 64;
-    bool cut = false;
-    if (name.size() > limit) {
-        std::size_t n = limit;
-        while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;
-        name = name.substr(0, n);
-        cut = true;
-    }
-    std::string out;
-    out.reserve(name.size() + 3);
-    for (char c : name) {
-        auto const u = static_cast<unsigned char>(c);
-        out += u < 0x20 || u == 0x7F ? '?' : c;
-    }
-    if (cut) out += "...";
-    return out;
-}
-
 }  // namespace
 
 std::span<std::string_view const> apig_regions() noexcept { return regions; }
@@ -116,7 +95,7 @@ std::vector<std::string_view> closest_regions(std::string_view name, std::size_t
 }
 
 error_info region_error(std::string_view name) {
-    std::string what = "region '" + printable(name) + "' is not an APIG region; ";
+    std::string what = "region '" + printable(name, 64) + "' is not an APIG region; ";
     auto const close = closest_regions(name);
     if (close.empty()) {
         what += "see apig_regions()";

@@ -56,6 +56,7 @@ struct timeout_options {
 /// `apig::api_error` with `errc::invalid_argument` naming the field.
 struct client_options {
     /// `https://host[:port]`; no path, query or user info. Required unless `region` is set.
+    /// `http://` is refused unless `allow_insecure_http` is set.
     std::string endpoint{};
     /// An APIG region (see apig_regions() in region.hpp), e.g. "cn-north-4": the endpoint is
     /// then `https://apig.<region>.myhuaweicloud.com` (eu-west-101: `.myhuaweicloud.eu`).
@@ -70,6 +71,9 @@ struct client_options {
     /// no control characters); a provider's are checked before each attempt.
     client_credentials credentials{};
     tls_options tls{};
+    /// Accept an `http://` endpoint: plain TCP, the token or signature readable by anyone on
+    /// the path. Only for a test server or a local proxy you control. Default: false.
+    bool allow_insecure_http = false;
     /// Largest response body accepted; a larger one fails with `errc::response_too_large`.
     /// Default: 64 MiB.
     std::size_t max_body_bytes = std::size_t{64} << 20;

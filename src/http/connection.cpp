@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -26,6 +27,9 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborted; }
+
+constexpr std::uint32_t max_header_bytes = 64 * 1024;
+constexpr int max_interim_responses = 8;
 
 }  // namespace
 
@@ -69,6 +73,12 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
         co_return make_error(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
     }
     tcp.socket().set_option(asio::ip::tcp::no_delay(true));
+    tls_ = t.tls;
+    if (!tls_) {
+        tcp.expires_never();
+        reusable_ = true;
+        co_return error_info{};
+    }
 
     std::string const& name = t.tls_name.empty() ? t.host : t.tls_name;
     if (!configure_connection(stream_.native_handle(), name, t.verify)) {
@@ -89,14 +99,22 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
     co_return error_info{};
 }
 
-asio::awaitable<error_info> connection::exchange(request_message const& req,
-                                                 instance_page& page, std::size_t body_limit,
-                                                 step_limit const& limit, exchange_result& out) {
+asio::awaitable<error_info> connection::exchange(request_message const& req, instance_page& page,
+                                                 std::size_t body_limit, step_limit const& limit,
+                                                 exchange_result& out) {
+    if (tls_) co_return co_await exchange_on(stream_, req, page, body_limit, limit, out);
+    co_return co_await exchange_on(stream_.next_layer(), req, page, body_limit, limit, out);
+}
+
+template <class Stream>
+asio::awaitable<error_info> connection::exchange_on(Stream& s, request_message const& req, instance_page& page,
+                                                    std::size_t body_limit, step_limit const& limit,
+                                                    exchange_result& out) {
     reusable_ = false;  // until a complete keep-alive response says otherwise
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_at(limit.at);
 
-    auto [wec, written] = co_await bhttp::async_write(stream_, req, use_tuple);
+    auto [wec, written] = co_await bhttp::async_write(s, req, use_tuple);
     if (wec) {
         close();
         if (wec == beast::error::timeout)
@@ -106,57 +124,93 @@ asio::awaitable<error_info> connection::exchange(request_message const& req,
         co_return make_error(wec, "sending the request to " + host_ + ": " + wec.message());
     }
 
-    bhttp::response_parser<page_body> parser;
-    parser.body_limit(body_limit);
-    parser.header_limit(64 * 1024);
-    parser.get().body().page = &page;
-    auto [rec, read] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
-    out.bytes = read;
-    out.got_bytes = parser.got_some();
-    if (parser.is_header_done()) {
+    // Why reading failed, as the caller should see it.
+    auto read_error = [&](error_code const& rec, page_body::value_type& body) {
+        close();
+        if (rec == errc::bad_response) return std::move(body.decode_error);
+        if (rec == bhttp::error::body_limit)
+            return make_error(errc::response_too_large,
+                              "response body larger than max_body_bytes (" + std::to_string(body_limit) + " bytes)");
+        if (rec == bhttp::error::header_limit)
+            return make_error(errc::bad_response, "the response headers from " + host_ + " are larger than " +
+                                                      std::to_string(max_header_bytes / 1024) + " KiB");
+        if (rec == beast::error::timeout)
+            return make_error(errc::timed_out, "reading the response from " + host_ + ": timed out (" + limit.name + ")");
+        if (is_abort(rec)) return make_error(rec, "reading the response: cancelled");
+        if (rec == bhttp::error::end_of_stream || rec == asio::error::eof || rec == asio::ssl::error::stream_truncated)
+            return make_error(rec, out.got_bytes ? "the server closed the connection before the response was complete"
+                                                 : "the server closed the connection before responding");
+        return make_error(rec, "reading the response from " + host_ + ": " + rec.message());
+    };
+
+    // Interim responses (100 Continue, 103 Early Hints, ...) precede the final one; each is
+    // a header without a body. A few are tolerated, not an endless stream of them.
+    for (int interim = 0;; ++interim) {
+        bhttp::response_parser<page_body> parser;
+        parser.body_limit(body_limit);
+        parser.header_limit(max_header_bytes);
+        auto& body = parser.get().body();
+        body.page = &page;
+        auto [hec, hread] = co_await bhttp::async_read_header(s, buffer_, parser, use_tuple);
+        out.bytes += hread;
+        out.got_bytes = out.got_bytes || parser.got_some();
+        if (hec) co_return read_error(hec, body);
         auto const& h = parser.get();
         out.status = h.result_int();
         out.reason = std::string(h.reason());
+        if (out.status / 100 == 1 && out.status != 101) {
+            if (interim < max_interim_responses) continue;
+            close();
+            co_return make_error(errc::bad_response, "the server sent more than " +
+                                                         std::to_string(max_interim_responses) +
+                                                         " interim (1xx) responses");
+        }
         if (auto it = h.find("X-Request-Id"); it != h.end()) out.request_id = std::string(it->value());
         if (auto it = h.find(bhttp::field::retry_after); it != h.end()) out.retry_after = std::string(it->value());
-    }
-    auto& body = parser.get().body();
-    if (rec) {
-        close();
-        error_info e;
-        if (rec == errc::bad_response) {
-            e = std::move(body.decode_error);
-        } else if (rec == bhttp::error::body_limit) {
-            e = make_error(errc::response_too_large, "response body larger than max_body_bytes (" +
-                                                   std::to_string(body_limit) + " bytes)");
-        } else if (rec == beast::error::timeout) {
-            e = make_error(errc::timed_out,
-                           "reading the response from " + host_ + ": timed out (" + limit.name + ")");
-        } else if (is_abort(rec)) {
-            e = make_error(rec, "reading the response: cancelled");
-        } else if (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
-                   rec == asio::ssl::error::stream_truncated) {
-            e = make_error(rec, out.got_bytes
-                              ? "the server closed the connection before the response was complete"
-                              : "the server closed the connection before responding");
-        } else {
-            e = make_error(rec, "reading the response from " + host_ + ": " + rec.message());
+        if (auto it = h.find(bhttp::field::location); it != h.end()) out.location = std::string(it->value());
+        // The request asks for no encoding (no Accept-Encoding): an encoded body cannot be
+        // decoded, and reading it would only waste the connection.
+        if (auto it = h.find(bhttp::field::content_encoding);
+            it != h.end() && !beast::iequals(it->value(), "identity")) {
+            close();
+            auto e = make_error(errc::bad_response, "HTTP " + std::to_string(out.status) + " with Content-Encoding: " +
+                                                        printable(it->value(), 64) +
+                                                        ", which was not asked for (no Accept-Encoding is sent)");
+            e.http_status = out.status;
+            co_return e;
         }
-        co_return e;
-    }
+        if (out.status == 101) {  // no body follows; the connection is no longer HTTP
+            close();
+            co_return error_info{};
+        }
 
-    tcp.expires_never();
-    ++requests_;
-    reusable_ = parser.keep_alive();
-    if (out.status == 200 && !body.decoded) {
-        // A 200 without a body never reached the decoder: decode the empty body for the
-        // same error a truncated page gives.
-        reusable_ = false;
-        instance_page empty;
-        co_return json::decode_page({}, empty);
+        auto [rec, read] = co_await bhttp::async_read(s, buffer_, parser, use_tuple);
+        out.bytes += read;
+        if (rec) {
+            auto e = read_error(rec, body);
+            if (rec == errc::bad_response) {
+                // A body that is not JSON often says why in its Content-Type (an HTML error
+                // page from a proxy): name it.
+                auto ct = h[bhttp::field::content_type];
+                if (!ct.empty() && ct.find("json") == std::string_view::npos)
+                    e.message += " (the response's Content-Type is " + printable(ct, 64) + ")";
+            }
+            co_return e;
+        }
+
+        tcp.expires_never();
+        ++requests_;
+        reusable_ = parser.keep_alive();
+        if (out.status == 200 && !body.decoded) {
+            // A 200 without a body never reached the decoder: decode the empty body for the
+            // same error a truncated page gives.
+            reusable_ = false;
+            instance_page empty;
+            co_return json::decode_page({}, empty);
+        }
+        if (out.status != 200) out.error_text = std::move(body.error_text);
+        co_return error_info{};
     }
-    if (out.status != 200) out.error_text = std::move(body.error_text);
-    co_return error_info{};
 }
 
 }  // namespace apig::http

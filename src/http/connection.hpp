@@ -30,6 +30,7 @@ struct target_host {
     std::string host_header;  ///< value of the Host header ("host" or "host:port", [v6])
     std::string tls_name;     ///< SNI and certificate name (defaults to host)
     bool verify = true;       ///< check the certificate name (off with insecure_skip_verify)
+    bool tls = true;          ///< false: plain TCP (an http:// endpoint, allowed explicitly)
 };
 
 /// What one exchange received besides the decoded page.
@@ -40,6 +41,7 @@ struct exchange_result {
     std::string reason;          ///< reason phrase
     std::string error_text;      ///< body of a non-200 response (bounded)
     std::string retry_after;     ///< Retry-After header, if any
+    std::string location;        ///< Location header of a 3xx, if any
     std::uint64_t bytes = 0;     ///< response bytes read (header and body)
 };
 
@@ -57,14 +59,16 @@ public:
     connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx);
 
     /// Resolves and connects by `connect_limit`, then completes the TLS handshake by
-    /// `handshake_limit`. Per-operation cancellation reaches every step.
+    /// `handshake_limit` (unless `t.tls` is false). Per-operation cancellation reaches every
+    /// step.
     boost::asio::awaitable<error_info> connect(target_host const& t, step_limit const& connect_limit,
                                                step_limit const& handshake_limit);
 
     /// Writes `req` and reads the whole response by `limit`. A 200 body is decoded into
     /// `page` while it arrives; at most `body_limit` body bytes are accepted. A non-200 status
-    /// is not an error here: it is returned in `out` for the caller to map. Any failure
-    /// closes the connection.
+    /// is not an error here: it is returned in `out` for the caller to map. Interim 1xx
+    /// responses (but 101) are skipped. A body with a Content-Encoding (never asked for) or
+    /// headers over 64 KiB are `errc::bad_response`. Any failure closes the connection.
     boost::asio::awaitable<error_info> exchange(request_message const& req, instance_page& page,
                                                 std::size_t body_limit, step_limit const& limit,
                                                 exchange_result& out);
@@ -78,7 +82,13 @@ public:
     void close() noexcept;
 
 private:
+    template <class Stream>
+    boost::asio::awaitable<error_info> exchange_on(Stream& s, request_message const& req, instance_page& page,
+                                                   std::size_t body_limit, step_limit const& limit,
+                                                   exchange_result& out);
+
     boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+    bool tls_ = true;
     boost::beast::flat_buffer buffer_;
     std::string host_;  // for messages
     bool reusable_ = false;
