@@ -116,6 +116,8 @@ client_options checked(client_options o) {
     } else if (auto why = auth::problem(fixed_credentials(o.credentials)); !why.empty()) {
         throw_invalid_argument("credentials: " + why);
     }
+    if (!auth::header_value_ok(o.tls.server_name))
+        throw_invalid_argument("tls.server_name contains a control character (CR, LF, NUL, ...)");
     if (o.max_body_bytes == 0) throw_invalid_argument("max_body_bytes must be > 0");
     if (o.pool.max_connections == 0) throw_invalid_argument("pool.max_connections must be >= 1");
     auto const positive = [](milliseconds d, char const* name) {

@@ -273,8 +273,7 @@ bool is_transport_failure(boost::system::error_code const& ec) noexcept {
     namespace asio_error = boost::asio::error;
     namespace sys_errc = boost::system::errc;
     // apig's own transport errors.
-    if (ec == errc::connect_failed || ec == errc::resolve_failed || ec == errc::tls_handshake_failed ||
-        ec == errc::timed_out)
+    if (ec == errc::connect_failed || ec == errc::resolve_failed || ec == errc::timed_out)
         return true;
     // System errors: compared as conditions, so the system and the generic category both match.
     if (ec == sys_errc::connection_reset || ec == sys_errc::connection_refused ||

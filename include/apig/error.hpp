@@ -36,7 +36,9 @@ enum class errc {
     response_too_large,
     /// The server's certificate was refused (unknown CA, wrong host name, expired, ...).
     tls_verification_failed,
-    /// The TLS handshake failed for another reason (protocol version, cipher, ...).
+    /// The server refused the TLS handshake with an alert, or spoke no TLS (protocol
+    /// version, no shared cipher, ...): not retried. A connection that breaks during the
+    /// handshake keeps its transport code and is retried.
     tls_handshake_failed,
     /// A time limit expired; the message says which one.
     timed_out,

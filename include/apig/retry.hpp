@@ -36,8 +36,10 @@ struct retry_policy {
     /// never retried whatever this holds: the same request would fail the same way.)
     std::vector<unsigned> retry_statuses{429, 500, 502, 503, 504};
     /// Retry transport failures: connection refused or reset, the connection closed before the
-    /// response or in the middle of its body, a TLS handshake failure that is not a
-    /// certificate problem, and the connect / handshake / attempt timeouts. Default true.
+    /// response or in the middle of its body or of the TLS handshake, and the connect /
+    /// handshake / attempt timeouts. Not a handshake the server refused with a TLS alert
+    /// (`errc::tls_handshake_failed`: protocol version, cipher) nor a certificate problem.
+    /// Default true.
     bool retry_transport_errors = true;
     /// Retry a 200 whose body is not a valid page (e.g. cut-off or malformed JSON from a
     /// faulty proxy). Default true.

@@ -2,7 +2,9 @@
 
 #include "error_detail.hpp"
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -47,13 +49,23 @@ bool configure_connection(SSL* ssl, std::string_view host, bool verify) {
 }
 
 error_info handshake_error(SSL* ssl, boost::system::error_code ec, std::string_view host) {
+    std::string const name = printable(host, 256);
     long const verify = SSL_get_verify_result(ssl);
     if (verify != X509_V_OK)
         return make_error(errc::tls_verification_failed,
-                          "TLS certificate verification failed for " + std::string(host) + ": " +
+                          "TLS certificate verification failed for " + name + ": " +
                               X509_verify_cert_error_string(verify));
-    return make_error(errc::tls_handshake_failed,
-                      "TLS handshake with " + std::string(host) + " failed: " + ec.message());
+    // An error from the TLS protocol itself (an alert such as "protocol version" or
+    // "handshake failure", no shared cipher, not TLS at all) is the server's definitive
+    // answer: tls_handshake_failed, not retried. The connection breaking during the
+    // handshake (reset, EOF, truncation) keeps its transport code and is retried like any
+    // other broken connection.
+    if (ec.category() == boost::asio::error::get_ssl_category())
+        return make_error(errc::tls_handshake_failed, "TLS handshake with " + name + " failed: " + ec.message());
+    return make_error(ec, "TLS handshake with " + name + ": " +
+                              (ec == boost::asio::ssl::error::stream_truncated || ec == boost::asio::error::eof
+                                   ? std::string("the server closed the connection")
+                                   : ec.message()));
 }
 
 }  // namespace apig::http

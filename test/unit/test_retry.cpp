@@ -449,7 +449,6 @@ TEST_CASE("retry: classify transport failures") {
     std::vector<boost::system::error_code> const codes{
         apig::errc::connect_failed,
         apig::errc::resolve_failed,
-        apig::errc::tls_handshake_failed,
         apig::errc::timed_out,
         boost::asio::error::connection_reset,
         boost::asio::error::connection_refused,
@@ -484,6 +483,8 @@ TEST_CASE("retry: classify failures that are never retried") {
     p.filter = [](apig::error_info const&) { return true; };
     std::vector<boost::system::error_code> const codes{
         apig::errc::tls_verification_failed,
+        apig::errc::tls_handshake_failed,  // a TLS alert: the server's definitive answer
+        apig::errc::credentials_unavailable,
         apig::errc::invalid_argument,
         apig::errc::response_too_large,
         boost::asio::error::access_denied,
