@@ -30,11 +30,18 @@ bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborte
 
 constexpr std::uint32_t max_header_bytes = 64 * 1024;
 constexpr int max_interim_responses = 8;
+constexpr std::size_t read_buffer_bytes = 64 * 1024;
 
 }  // namespace
 
 connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
-    : stream_(std::move(ex), ctx) {}
+    : stream_(std::move(ex), ctx) {
+    // Beast reads at most the buffer's free capacity at a time: a buffer grown only as far
+    // as a response header needs would read a 200 KB page in a hundred small pieces, each a
+    // full trip through the TLS stream's machinery. A buffer that takes a whole TLS record
+    // (16 KiB) and more keeps it to one read per record.
+    buffer_.reserve(read_buffer_bytes);
+}
 
 void connection::close() noexcept {
     reusable_ = false;
