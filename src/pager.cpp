@@ -6,6 +6,7 @@
 
 #include "client_impl.hpp"
 #include "error_detail.hpp"
+#include "id_set.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -22,47 +23,6 @@
 namespace apig {
 namespace asio = boost::asio;
 using boost::system::error_code;
-
-namespace {
-
-// Instance ids seen by a walk, as 64-bit hashes in an open-addressing table: 8 bytes an id
-// at most half full, instead of a node and a string for each.
-class id_set {
-public:
-    /// Adds the id; false if it was there already.
-    bool insert(std::string_view id) {
-        std::uint64_t h = std::hash<std::string_view>{}(id);
-        if (h == 0) h = 1;  // 0 marks an empty slot
-        if ((size_ + 1) * 2 > table_.size()) grow();
-        auto const mask = table_.size() - 1;
-        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-            if (table_[i] == h) return false;
-            if (table_[i] == 0) {
-                table_[i] = h;
-                ++size_;
-                return true;
-            }
-        }
-    }
-
-private:
-    void grow() {
-        std::vector<std::uint64_t> old = std::move(table_);
-        table_.assign(old.empty() ? 1024 : old.size() * 2, 0);
-        auto const mask = table_.size() - 1;
-        for (auto h : old) {
-            if (h == 0) continue;
-            std::size_t i = h & mask;
-            while (table_[i] != 0) i = (i + 1) & mask;
-            table_[i] = h;
-        }
-    }
-
-    std::vector<std::uint64_t> table_;
-    std::size_t size_ = 0;
-};
-
-}  // namespace
 
 namespace detail {
 
@@ -278,7 +238,7 @@ struct walk : std::enable_shared_from_this<walk> {
     error_info* waiter_err = nullptr;
     asio::any_io_executor waiter_ex;
     asio::cancellation_slot waiter_slot;
-    id_set seen;
+    detail::id_set seen;
 
     std::atomic<std::uint64_t> pages{0}, instances{0}, requests{0}, duplicates{0}, total_changes{0};
     std::atomic<std::int64_t> total{-1};

@@ -8,8 +8,8 @@
 // - Pages are yielded in offset order; within a page, in the server's order.
 // - By default no instance id is yielded twice: an instance that moves to a later offset
 //   while the walk passes (one was inserted before it) is dropped the second time and
-//   counted in `walk_stats::duplicates_dropped`. Ids are remembered as 64-bit hashes, 8 bytes
-//   each; two different ids collide with probability about n^2 / 2^65 (3e-8 for a million),
+//   counted in `walk_stats::duplicates_dropped`. Ids are remembered as 64-bit hashes, about 10
+//   bytes each (a walk of a million instances stays small); two different ids collide with probability about n^2 / 2^65 (3e-8 for a million),
 //   and the later one would then be dropped. `page_options::keep_duplicates` turns this off.
 // - An instance that stays where it is while the walk passes it is yielded exactly once.
 // - An instance inserted at an offset the walk has already passed, or one that moves from

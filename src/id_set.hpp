@@ -1,0 +1,83 @@
+#pragma once
+
+// The instance ids a walk has yielded, for "no id twice" (pager.cpp). Sans-I/O, unit-tested.
+//
+// An id is kept as its 64-bit hash (8 bytes, not a node and a string): two different ids
+// collide with probability ~n^2 / 2^65 (3e-8 for a million ids), and the cost of a collision
+// is one instance wrongly taken for a duplicate, counted in walk_stats::duplicates_dropped.
+//
+// Memory matters more than speed here (a walk of a million instances must stay small), so the
+// hashes live in 64 open-addressing tables chosen by the hash's top bits, each grown on its own
+// by half its size at 7/8 full: about 10 bytes an id on average, and growing one table never
+// holds more than 1/64 of the set twice (one big table would briefly need old + new, 3x).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+namespace apig::detail {
+
+class id_set {
+public:
+    /// Adds the id; false if it (or an id with the same hash) was there already.
+    bool insert(std::string_view id) { return insert_hash(std::hash<std::string_view>{}(id)); }
+
+    /// Adds a hash (exposed for tests of collisions and growth).
+    bool insert_hash(std::uint64_t h) {
+        if (h == 0) h = 1;  // 0 marks an empty slot
+        auto& t = tables_[h >> (64 - table_bits)];
+        if ((t.size + 1) * 8 > t.slots.size() * 7) grow(t);
+        return place(t.slots, h, t.size);
+    }
+
+    /// Ids added.
+    std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (auto const& t : tables_) n += t.size;
+        return n;
+    }
+
+    /// Bytes held by the tables.
+    std::size_t bytes() const noexcept {
+        std::size_t n = 0;
+        for (auto const& t : tables_) n += t.slots.capacity() * sizeof(std::uint64_t);
+        return n;
+    }
+
+private:
+    static constexpr int table_bits = 6;
+
+    struct table {
+        std::vector<std::uint64_t> slots;
+        std::size_t size = 0;
+    };
+
+    // Linear probing from h mod capacity (the low bits: the top ones chose the table).
+    static bool place(std::vector<std::uint64_t>& slots, std::uint64_t h, std::size_t& size) {
+        std::size_t const n = slots.size();
+        for (std::size_t i = static_cast<std::size_t>(h % n);; i = i + 1 == n ? 0 : i + 1) {
+            if (slots[i] == h) return false;
+            if (slots[i] == 0) {
+                slots[i] = h;
+                ++size;
+                return true;
+            }
+        }
+    }
+
+    static void grow(table& t) {
+        std::vector<std::uint64_t> old = std::move(t.slots);
+        std::size_t const n = old.empty() ? 16 : old.size() + old.size() / 2;
+        t.slots.assign(n, 0);
+        t.size = 0;
+        for (auto h : old)
+            if (h != 0) place(t.slots, h, t.size);
+    }
+
+    std::array<table, std::size_t{1} << table_bits> tables_{};
+};
+
+}  // namespace apig::detail
