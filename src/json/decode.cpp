@@ -432,13 +432,37 @@ private:
         }
     }
 
+    // The last known name seen for one enum field, so a page of "Running" instances looks
+    // its status up once, not once an instance.
+    template <class E>
+    struct enum_cache {
+        char name[24];
+        std::size_t len = sizeof name + 1;  // nothing cached
+        E value{};
+
+        void set(std::optional<string_enum<E>>& slot, std::string_view wire) {
+            if (wire.size() == len && std::memcmp(wire.data(), name, len) == 0) {
+                slot.emplace(value);
+                return;
+            }
+            if (auto v = from_string<E>(wire)) {
+                slot.emplace(*v);
+                if (wire.size() <= sizeof name) {
+                    std::memcpy(name, wire.data(), wire.size());
+                    len = wire.size();
+                    value = *v;
+                }
+                return;
+            }
+            slot = string_enum<E>::from_wire(wire);  // unknown: kept verbatim
+        }
+    };
+
     void set_enum(std::string_view wire) {
         switch (field_) {
-        case field::status: inst_->status = string_enum<apig::status>::from_wire(wire); break;
-        case field::spec: inst_->spec = string_enum<apig::spec>::from_wire(wire); break;
-        default:
-            inst_->loadbalancer_provider = string_enum<apig::loadbalancer_provider>::from_wire(wire);
-            break;
+        case field::status: status_cache_.set(inst_->status, wire); break;
+        case field::spec: spec_cache_.set(inst_->spec, wire); break;
+        default: provider_cache_.set(inst_->loadbalancer_provider, wire); break;
         }
     }
 
@@ -457,7 +481,11 @@ private:
             return true;
         case field::create_time: inst_->create_time = i; return true;
         case field::instance_status:
-            inst_->instance_status = int_enum<apig::status>::from_wire(static_cast<std::int32_t>(i));
+            if (i != last_status_code_ || !last_status_) {
+                last_status_code_ = i;
+                last_status_ = int_enum<apig::status>::from_wire(static_cast<std::int32_t>(i));
+            }
+            inst_->instance_status = *last_status_;
             return true;
         default:  // field::charging_mode
             inst_->charging_mode =
@@ -533,6 +561,11 @@ private:
     std::size_t key_len_ = 0;
     char key_buf_[32];
     std::string scratch_;  // an enum name split across chunks
+    enum_cache<apig::status> status_cache_;
+    enum_cache<apig::spec> spec_cache_;
+    enum_cache<apig::loadbalancer_provider> provider_cache_;
+    std::int64_t last_status_code_ = 0;
+    std::optional<int_enum<apig::status>> last_status_;
     std::string message_;
 };
 
