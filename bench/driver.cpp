@@ -1,0 +1,370 @@
+// apig-bench: drives apig's public client against a ListInstancesV2 server (the emulator) and
+// prints one JSON line of results. bench/run starts the emulator and calls this; see
+// bench/README.md for what each number means.
+//
+// Modes (all with TLS verification on, the CA from --ca):
+//   loop    C coroutines, each issuing list_instances back to back over distinct offsets, on
+//           a client with pool.max_connections = C: the equivalent of wrk's C connections.
+//   walk    client.pages() with page_options{page_size = limit, concurrency = C}: the walk a
+//           user writes. Its first page is alone (it learns `total`), then C pages are in
+//           flight; pages are yielded in offset order.
+//   stream  client.instances() over the whole list (every instance, once), reporting the
+//           process's peak RSS: the memory bound of a walk.
+//
+// The fixed amount of work: --warmup-pages first (same connections, not measured), then
+// --pages pages measured. Offsets wrap around the list, so any page count works on any list.
+// The token comes from $APIG_AUTH_TOKEN, else $APIG_EMULATOR_TOKEN, else the emulator's
+// default; it is never printed.
+
+// g++ 12 at -O3 warns falsely that Asio's awaitable frame, from its own operator new, is
+// released with free() (-Wmismatched-new-delete: Asio's recycling allocator does both ends).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include <apig/apig.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::string_view usage = R"(usage: apig-bench --endpoint https://127.0.0.1:PORT --ca CA.pem [options]
+
+  --mode loop|walk|stream  loop: C independent loops of list_instances (wrk's model);
+                           walk: client.pages(); stream: client.instances() over the
+                           whole list, reporting peak RSS (default loop)
+  --limit L                page size, 1..500 (default 500)
+  --concurrency C          loops / pages in flight / pool connections (default 4)
+  --pages N                pages measured (default 2000; stream: ignored)
+  --warmup-pages N         pages fetched first, not measured (default 200; stream: 0)
+  --offset N               first offset (default 0); offsets wrap around the list
+  --project-id ID          (default 73d69ae0cfcf460190522d06b60f05ad)
+  --keep-duplicates        walk/stream: page_options.keep_duplicates = true
+  --label TEXT             copied into the result line
+
+The token: $APIG_AUTH_TOKEN, else $APIG_EMULATOR_TOKEN, else "emulator-token".
+Prints one JSON line: pages, instances, bytes, seconds, pages_per_s, instances_per_s,
+mb_per_s (1e6 bytes), p50_ms, p99_ms, cpu_s, cpu_s_per_1000_pages, peak_rss_kib, ...
+)";
+
+struct config {
+    std::string endpoint;
+    std::string ca;
+    std::string mode = "loop";
+    std::string project_id = "73d69ae0cfcf460190522d06b60f05ad";
+    std::string label;
+    std::int32_t limit = 500;
+    std::size_t concurrency = 4;
+    std::uint64_t pages = 2000;
+    std::uint64_t warmup_pages = 200;
+    std::int64_t offset = 0;
+    bool keep_duplicates = false;
+    bool warmup_given = false;
+};
+
+std::uint64_t to_number(std::string_view flag, std::string_view text) {
+    std::uint64_t v = 0;
+    auto const r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || r.ec != std::errc{} || r.ptr != text.data() + text.size())
+        throw std::invalid_argument(std::string(flag) + ": not a number: " + std::string(text));
+    return v;
+}
+
+config parse(int argc, char** argv) {
+    config c;
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view const a = args[i];
+        auto next = [&]() -> std::string_view {
+            if (i + 1 >= args.size()) throw std::invalid_argument(std::string(a) + " needs a value");
+            return args[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            std::fputs(usage.data(), stdout);
+            std::exit(0);
+        } else if (a == "--endpoint") {
+            c.endpoint = next();
+        } else if (a == "--ca") {
+            c.ca = next();
+        } else if (a == "--mode") {
+            c.mode = next();
+            if (c.mode != "loop" && c.mode != "walk" && c.mode != "stream")
+                throw std::invalid_argument("--mode: loop, walk or stream");
+        } else if (a == "--limit") {
+            c.limit = static_cast<std::int32_t>(to_number(a, next()));
+            if (c.limit < 1 || c.limit > 500) throw std::invalid_argument("--limit: 1..500");
+        } else if (a == "--concurrency") {
+            c.concurrency = static_cast<std::size_t>(to_number(a, next()));
+            if (c.concurrency < 1 || c.concurrency > 1024)
+                throw std::invalid_argument("--concurrency: 1..1024");
+        } else if (a == "--pages") {
+            c.pages = to_number(a, next());
+            if (c.pages == 0) throw std::invalid_argument("--pages: at least 1");
+        } else if (a == "--warmup-pages") {
+            c.warmup_pages = to_number(a, next());
+            c.warmup_given = true;
+        } else if (a == "--offset") {
+            c.offset = static_cast<std::int64_t>(to_number(a, next()));
+        } else if (a == "--project-id") {
+            c.project_id = next();
+        } else if (a == "--keep-duplicates") {
+            c.keep_duplicates = true;
+        } else if (a == "--label") {
+            c.label = next();
+        } else {
+            throw std::invalid_argument("unknown option: " + std::string(a));
+        }
+    }
+    if (c.endpoint.empty() || c.ca.empty())
+        throw std::invalid_argument("--endpoint and --ca are required");
+    if (c.mode == "stream" && !c.warmup_given) c.warmup_pages = 0;
+    return c;
+}
+
+std::string token_from_env() {
+    for (char const* name : {"APIG_AUTH_TOKEN", "APIG_EMULATOR_TOKEN"})
+        if (char const* v = std::getenv(name); v != nullptr && *v != '\0') return v;
+    return "emulator-token";
+}
+
+double cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto tv = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+// VmHWM (peak resident set), in KiB; ru_maxrss if /proc is not there.
+long peak_rss_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+double percentile_ms(std::vector<std::uint32_t>& us, double p) {
+    if (us.empty()) return 0;
+    auto const k = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1) + 0.5);
+    std::nth_element(us.begin(), us.begin() + static_cast<std::ptrdiff_t>(k), us.end());
+    return us[k] / 1000.0;
+}
+
+// What one measured phase counted.
+struct tally {
+    std::uint64_t pages = 0;
+    std::uint64_t instances = 0;
+    std::uint64_t named = 0;  // instances with an id: uses the decoded data
+    std::vector<std::uint32_t> latency_us;
+    bool recording = false;
+
+    void page(apig::instance_page const& p) {
+        ++pages;
+        instances += p.instances.size();
+        for (auto const& i : p.instances) named += i.id.has_value();
+    }
+};
+
+// C loops of list_instances; page k of the run is at offset (first + k) * limit, wrapped.
+asio::awaitable<void> loop_phase(apig::client& c, config const& cfg, std::int64_t total,
+                                 std::uint64_t first_page, std::uint64_t pages, tally& t) {
+    std::int64_t const pages_in_list = std::max<std::int64_t>(1, total / cfg.limit);
+    std::uint64_t next = 0;
+    std::size_t running = cfg.concurrency;
+    std::exception_ptr failure;
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer done(ex, clock_type::time_point::max());
+    for (std::size_t w = 0; w < cfg.concurrency; ++w) {
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                while (next < pages && !failure) {
+                    std::uint64_t const k = first_page + next++;
+                    apig::list_request req{
+                        .offset = static_cast<std::int64_t>(k % static_cast<std::uint64_t>(pages_in_list)) * cfg.limit,
+                        .limit = cfg.limit};
+                    auto const t0 = clock_type::now();
+                    apig::instance_page p = co_await c.list_instances(req);
+                    auto const us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
+                    if (t.recording) t.latency_us.push_back(static_cast<std::uint32_t>(us.count()));
+                    t.page(p);
+                }
+            },
+            [&](std::exception_ptr e) {
+                if (e && !failure) failure = e;
+                if (--running == 0) done.cancel();
+            });
+    }
+    boost::system::error_code ec;
+    if (running > 0) co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (failure) std::rethrow_exception(failure);
+}
+
+// client.pages() from `offset`, `pages` pages; a walk that reaches the end starts again at 0.
+asio::awaitable<void> walk_phase(apig::client& c, config const& cfg, std::int64_t offset,
+                                 std::uint64_t pages, tally& t) {
+    std::uint64_t got = 0;
+    while (got < pages) {
+        auto gen = c.pages({.offset = offset},
+                           {.page_size = cfg.limit, .concurrency = cfg.concurrency,
+                            .keep_duplicates = cfg.keep_duplicates});
+        std::uint64_t before = got;
+        while (got < pages) {
+            auto p = co_await gen.next();
+            if (!p) break;
+            t.page(*p);
+            ++got;
+        }
+        if (got == before) throw std::runtime_error("walk: no page at offset " + std::to_string(offset));
+        offset = 0;
+    }
+}
+
+struct result {
+    tally t;
+    double seconds = 0;
+    double cpu = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t total = 0;
+};
+
+asio::awaitable<void> run(apig::client& c, config const& cfg, result& r) {
+    // The list's size (for wrapping offsets), from one small page.
+    apig::instance_page first = co_await c.list_instances({.offset = 0, .limit = 1});
+    r.total = first.total.value_or(0);
+    if (r.total <= 0) throw std::runtime_error("the server lists no instances");
+
+    if (cfg.mode == "stream") {
+        auto gen = c.instances({.offset = cfg.offset},
+                               {.page_size = cfg.limit, .concurrency = cfg.concurrency,
+                                .keep_duplicates = cfg.keep_duplicates});
+        auto const bytes0 = c.stats().bytes;
+        double const cpu0 = cpu_seconds();
+        auto const t0 = clock_type::now();
+        while (auto i = co_await gen.next()) {
+            ++r.t.instances;
+            r.t.named += i->id.has_value();
+        }
+        r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+        r.cpu = cpu_seconds() - cpu0;
+        r.bytes = c.stats().bytes - bytes0;
+        r.t.pages = gen.stats().pages;
+        co_return;
+    }
+
+    std::uint64_t const pages_in_list = static_cast<std::uint64_t>(std::max<std::int64_t>(1, r.total / cfg.limit));
+    // Warm-up: connections opened, TLS sessions established, allocator and caches warm.
+    if (cfg.warmup_pages > 0) {
+        tally warm;
+        if (cfg.mode == "loop")
+            co_await loop_phase(c, cfg, r.total, 0, cfg.warmup_pages, warm);
+        else
+            co_await walk_phase(c, cfg, cfg.offset, cfg.warmup_pages, warm);
+    }
+    // The measured run starts after the warm-up's pages, so it fetches pages not fetched yet
+    // (as far as the list allows).
+    std::uint64_t const first_page = (cfg.warmup_pages + static_cast<std::uint64_t>(cfg.offset / cfg.limit)) % pages_in_list;
+    r.t.latency_us.reserve(cfg.pages);
+    r.t.recording = true;
+    auto const bytes0 = c.stats().bytes;
+    double const cpu0 = cpu_seconds();
+    auto const t0 = clock_type::now();
+    if (cfg.mode == "loop")
+        co_await loop_phase(c, cfg, r.total, first_page, cfg.pages, r.t);
+    else
+        co_await walk_phase(c, cfg, static_cast<std::int64_t>(first_page) * cfg.limit, cfg.pages, r.t);
+    r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    r.cpu = cpu_seconds() - cpu0;
+    r.bytes = c.stats().bytes - bytes0;
+}
+
+void print_json(config const& cfg, result& r, apig::client_stats const& s) {
+    auto& t = r.t;
+    double const secs = r.seconds > 0 ? r.seconds : 1e-9;
+    double const p50 = percentile_ms(t.latency_us, 0.50);
+    double const p99 = percentile_ms(t.latency_us, 0.99);
+    std::printf(
+        "{\"tool\":\"apig\",\"mode\":\"%s\",\"label\":\"%s\",\"limit\":%d,\"concurrency\":%zu,"
+        "\"pages\":%llu,\"instances\":%llu,\"bytes\":%llu,\"seconds\":%.6f,"
+        "\"pages_per_s\":%.1f,\"instances_per_s\":%.1f,\"mb_per_s\":%.2f,"
+        "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"latency_samples\":%zu,\"cpu_s\":%.4f,"
+        "\"cpu_s_per_1000_pages\":%.4f,\"peak_rss_kib\":%ld,\"total\":%lld,"
+        "\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu}\n",
+        cfg.mode.c_str(), cfg.label.c_str(), cfg.limit, cfg.concurrency,
+        static_cast<unsigned long long>(t.pages), static_cast<unsigned long long>(t.instances),
+        static_cast<unsigned long long>(r.bytes), r.seconds, static_cast<double>(t.pages) / secs,
+        static_cast<double>(t.instances) / secs, static_cast<double>(r.bytes) / 1e6 / secs, p50,
+        p99, t.latency_us.size(), r.cpu,
+        t.pages ? r.cpu * 1000.0 / static_cast<double>(t.pages) : 0.0, peak_rss_kib(),
+        static_cast<long long>(r.total), static_cast<unsigned long long>(s.created),
+        static_cast<unsigned long long>(s.retries), static_cast<unsigned long long>(s.replays),
+        static_cast<unsigned long long>(t.named));
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    config cfg;
+    try {
+        cfg = parse(argc, argv);
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "apig-bench: %s\n(see --help)\n", e.what());
+        return 2;
+    }
+    try {
+        asio::io_context io(1);
+        apig::client_options o;
+        o.endpoint = cfg.endpoint;
+        o.project_id = cfg.project_id;
+        o.credentials = apig::token_credentials{token_from_env()};
+        o.tls.ca_file = cfg.ca;                  // verification stays on
+        o.tls.use_system_trust_store = false;    // only the emulator's CA: less to load
+        o.pool.max_connections = cfg.concurrency;
+        // Per-page latency of walks: the attempt's own time (taking a connection to the end
+        // of the response), as the pager has no per-page clock of its own.
+        result r;
+        if (cfg.mode == "walk") {
+            o.on_attempt = [&r](apig::attempt_info const& a) {
+                if (r.t.recording && a.error == nullptr) r.t.latency_us.push_back(static_cast<std::uint32_t>(a.latency.count()));
+            };
+        }
+        apig::client c(io.get_executor(), std::move(o));
+        std::exception_ptr failure;
+        asio::co_spawn(io, run(c, cfg, r), [&](std::exception_ptr e) { failure = e; });
+        io.run();
+        if (failure) std::rethrow_exception(failure);
+        print_json(cfg, r, c.stats());
+        return 0;
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "apig-bench: %s\n", e.what());
+        return 1;
+    }
+}
