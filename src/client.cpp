@@ -316,7 +316,7 @@ asio::awaitable<attempt_result> client::impl::attempt(http::request_message cons
                     r.error.message += "; redirects are not followed";
                     if (!where.empty()) r.error.message += " (Location: " + where + ")";
                 }
-                add_request_id(r.error, r.out.request_id);
+                add_request_id(r.error, r.out.request_id, secrets);
             }
             break;
         }
@@ -328,7 +328,7 @@ asio::awaitable<attempt_result> client::impl::attempt(http::request_message cons
             log(log_level::debug, "a kept-alive connection was closed by the server; resending on a new one");
             continue;
         }
-        add_request_id(e, r.out.request_id);
+        add_request_id(e, r.out.request_id, auth::secrets(used));
         e.http_status = r.out.status;
         r.error = std::move(e);
         break;

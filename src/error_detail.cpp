@@ -17,7 +17,7 @@ error_info invalid_argument(std::string what) {
 
 void throw_invalid_argument(std::string what) { throw api_error(invalid_argument(std::move(what))); }
 
-std::string printable(std::string_view s, std::size_t max_bytes) {
+std::string printable(std::string_view s, std::size_t max_bytes, char control) {
     bool cut = false;
     if (s.size() > max_bytes) {
         std::size_t n = max_bytes;
@@ -29,17 +29,18 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
     out.reserve(s.size() + 3);
     for (char c : s) {
         auto const u = static_cast<unsigned char>(c);
-        out += u < 0x20 || u == 0x7F ? '?' : c;
+        out += u < 0x20 || u == 0x7F ? control : c;
     }
     if (cut) out += "...";
     return out;
 }
 
-void add_request_id(error_info& e, std::string_view request_id) {
+void add_request_id(error_info& e, std::string_view request_id, std::span<std::string_view const> secrets) {
     if (request_id.empty()) return;
-    e.request_id.assign(request_id);
+    e.request_id = printable(request_id, 256, ' ');
+    for (auto secret : secrets) redact(e.request_id, secret);
     e.message += " (request id ";
-    e.message += request_id;
+    e.message += e.request_id;
     e.message += ')';
 }
 
@@ -47,12 +48,7 @@ namespace {
 
 // Server text goes into a one-line message: control characters become spaces (no line breaks
 // or terminal escapes from a server), and very long text is cut.
-void append_printable(std::string& out, std::string_view s) {
-    constexpr std::size_t max_bytes = 512;
-    bool const cut = s.size() > max_bytes;
-    for (unsigned char c : s.substr(0, max_bytes)) out += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
-    if (cut) out += "...";
-}
+void append_printable(std::string& out, std::string_view s) { out += printable(s, 512, ' '); }
 
 }  // namespace
 
@@ -84,7 +80,7 @@ error_info error_from_response(unsigned status, std::string_view reason, std::st
         e.message += ' ';
         append_printable(e.message, reason);
     }
-    add_request_id(e, request_id);
+    add_request_id(e, request_id, secrets);
     return e;
 }
 

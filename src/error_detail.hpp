@@ -27,12 +27,13 @@ error_info error_from_response(unsigned status, std::string_view reason, std::st
                                std::string_view request_id,
                                std::span<std::string_view const> secrets = {});
 
-/// `s` for a one-line message: control characters as '?', at most `max_bytes` bytes (cut on
-/// a UTF-8 character boundary) followed by "..." when cut.
-std::string printable(std::string_view s, std::size_t max_bytes);
+/// `s` for a one-line message: control characters as `control`, at most `max_bytes` bytes
+/// (cut on a UTF-8 character boundary) followed by "..." when cut.
+std::string printable(std::string_view s, std::size_t max_bytes, char control = '?');
 
-/// Appends ` (request id X)` to the message when a request id is known.
-void add_request_id(error_info& e, std::string_view request_id);
+/// Appends ` (request id X)` to the message when a request id is known, and sets
+/// `e.request_id`; the id (server-sent) is made printable and has `secrets` redacted.
+void add_request_id(error_info& e, std::string_view request_id, std::span<std::string_view const> secrets = {});
 
 /// Replaces every occurrence of `secret` in `text` by `<redacted>` (a server may echo what it
 /// was sent). Empty secrets are ignored.

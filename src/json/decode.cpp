@@ -23,7 +23,11 @@
 // - Duplicate keys: the last one wins (a later `"id":null` makes `id` absent again; a second
 //   `instances` array replaces the first).
 // - Invalid JSON (including invalid UTF-8, and nesting deeper than 64 levels) is reported with
-//   the parser's message and the byte offset.
+//   the parser's message and the byte offset. The offset is exact for a body decoded whole;
+//   when a bad token began in an earlier piece of the body it may be off by the length of the
+//   token (Boost.JSON counts from where it resumed), the message being otherwise the same.
+// - A string where none belongs is refused once the parser has validated all of it, so the
+//   error is the same whole or in pieces.
 // - The root's own path is written `$`, e.g. `bad response: $: expected an object, got an array`.
 
 #include "json/decode.hpp"
@@ -276,9 +280,11 @@ public:
         return true;
     }
 
-    bool on_string_part(boost::json::string_view s, std::size_t n, error_code& ec) {
+    bool on_string_part(boost::json::string_view s, std::size_t n, error_code&) {
         if (skip_ != 0) return true;
-        if (!in_object()) return mismatch(ec, "a string");
+        // A string where none belongs is refused in on_string, once the parser has checked
+        // all of it: the same error whether the body arrives whole or in pieces.
+        if (!in_object()) return true;
         bool const first = n == s.size();
         switch (field_kind(field_)) {
         case kind::none: return true;
@@ -292,7 +298,7 @@ public:
             if (first) scratch_.clear();
             scratch_.append(s.data(), s.size());
             return true;
-        default: return mismatch(ec, "a string");
+        default: return true;  // refused in on_string
         }
     }
 
