@@ -33,7 +33,6 @@ namespace apig {
 using detail_client::call_state;
 using detail_client::attempt_result;
 namespace asio = boost::asio;
-namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
@@ -154,11 +153,10 @@ client::impl::impl(asio::any_io_executor e, client_options o)
         provider = *p;
     else
         fixed = fixed_credentials(opts.credentials);
-    request_template.version(11);
-    request_template.method(bhttp::verb::get);
-    request_template.set(bhttp::field::host, host.host_header);
-    request_template.set(bhttp::field::user_agent, "apig-cpp/" APIG_VERSION_STRING);
-    request_template.set(bhttp::field::accept, "application/json");
+    // Every value here was validated (no CR, LF or other control character): the request is
+    // written as bytes, without a serializer.
+    request_headers = "Host: " + host.host_header + "\r\nUser-Agent: apig-cpp/" APIG_VERSION_STRING
+                      "\r\nAccept: application/json\r\n";
 }
 
 std::chrono::system_clock::time_point client::impl::now() const {
@@ -204,11 +202,14 @@ asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::i
     co_return fresh;
 }
 
-http::request_message client::impl::authorized(http::request_message const& base, credentials const& c) const {
-    http::request_message msg = base;
-    for (auto& [name, value] : auth::authorization_headers(c, "GET", base.target(), host.host_header, now(),
-                                                           opts.project_id))
-        msg.set(name, value);
+std::string client::impl::authorized(std::string_view target, credentials const& c) const {
+    std::string msg;
+    msg.reserve(512);
+    msg.append("GET ").append(target).append(" HTTP/1.1\r\n").append(request_headers);
+    for (auto& [name, value] :
+         auth::authorization_headers(c, "GET", target, host.host_header, now(), opts.project_id))
+        msg.append(name).append(": ").append(value).append("\r\n");
+    msg.append("\r\n");
     return msg;
 }
 
@@ -273,7 +274,7 @@ asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt
                                  (ec == asio::error::operation_aborted ? ": cancelled" : ": " + ec.message()));
 }
 
-asio::awaitable<attempt_result> client::impl::attempt(http::request_message const& msg,
+asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg,
                                                       steady::time_point deadline, credentials const& used) {
     attempt_result r;
     auto [aec, lease] = co_await pool.acquire(deadline);
@@ -349,8 +350,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
         diag = std::move(e);
         co_return instance_page{};
     }
-    http::request_message base = request_template;
-    base.target(build_target(opts.project_id, req));
+    std::string const target = build_target(opts.project_id, req);
     auto const deadline = opts.timeouts.total > milliseconds::zero() ? steady::now() + opts.timeouts.total
                                                                      : steady::time_point::max();
     std::uint32_t spent = 0;  // retry tokens this call took
@@ -373,9 +373,9 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
         }
         // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
         if (n > 1 && !std::exchange(after_refresh, false)) retries.fetch_add(1, std::memory_order_relaxed);
-        http::request_message const msg = authorized(base, used);
+        std::string const msg = authorized(target, used);
         attempt_result r = co_await attempt(msg, deadline, used);
-        attempt_info info{.target = base.target(),
+        attempt_info info{.target = target,
                           .attempt = n,
                           .http_status = r.out.status,
                           .latency = std::chrono::duration_cast<std::chrono::microseconds>(r.latency),

@@ -50,7 +50,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     impl(boost::asio::any_io_executor e, client_options o);
 
     boost::asio::awaitable<instance_page> run(list_request req, error_info& diag, detail_client::call_state& call);
-    boost::asio::awaitable<detail_client::attempt_result> attempt(http::request_message const& msg,
+    boost::asio::awaitable<detail_client::attempt_result> attempt(std::string const& msg,
                                                                   steady::time_point deadline,
                                                                   credentials const& used);
     // The credentials for the next attempt: the fixed ones, or the provider's current().
@@ -61,8 +61,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // (or the credentials are fixed).
     boost::asio::awaitable<std::variant<std::monostate, credentials, error_info>> fresh_credentials(
         credentials const& rejected);
-    // The request of one attempt: the call's request with the credentials' headers.
-    http::request_message authorized(http::request_message const& base, credentials const& c) const;
+    // The bytes of one attempt's request: `GET target`, the fixed headers and the
+    // credentials' headers (signed now, for a key pair).
+    std::string authorized(std::string_view target, credentials const& c) const;
     std::chrono::system_clock::time_point now() const;
     boost::asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
 
@@ -93,7 +94,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     http::pool pool;
     retry_budget budget;
     std::mt19937_64 rng;
-    http::request_message request_template;
+    std::string request_headers;  // Host, User-Agent, Accept: the same for every request
     std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
 };
 

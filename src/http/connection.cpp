@@ -14,7 +14,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 
 namespace apig::http {
 namespace asio = boost::asio;
@@ -106,22 +106,22 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
     co_return error_info{};
 }
 
-asio::awaitable<error_info> connection::exchange(request_message const& req, instance_page& page,
+asio::awaitable<error_info> connection::exchange(std::string_view request, instance_page& page,
                                                  std::size_t body_limit, step_limit const& limit,
                                                  exchange_result& out) {
-    if (tls_) co_return co_await exchange_on(stream_, req, page, body_limit, limit, out);
-    co_return co_await exchange_on(stream_.next_layer(), req, page, body_limit, limit, out);
+    if (tls_) co_return co_await exchange_on(stream_, request, page, body_limit, limit, out);
+    co_return co_await exchange_on(stream_.next_layer(), request, page, body_limit, limit, out);
 }
 
 template <class Stream>
-asio::awaitable<error_info> connection::exchange_on(Stream& s, request_message const& req, instance_page& page,
+asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view request, instance_page& page,
                                                     std::size_t body_limit, step_limit const& limit,
                                                     exchange_result& out) {
     reusable_ = false;  // until a complete keep-alive response says otherwise
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_at(limit.at);
 
-    auto [wec, written] = co_await bhttp::async_write(s, req, use_tuple);
+    auto [wec, written] = co_await asio::async_write(s, asio::buffer(request.data(), request.size()), use_tuple);
     if (wec) {
         close();
         if (wec == beast::error::timeout)

@@ -13,8 +13,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
@@ -45,7 +43,6 @@ struct exchange_result {
     std::uint64_t bytes = 0;     ///< response bytes read (header and body)
 };
 
-using request_message = boost::beast::http::request<boost::beast::http::empty_body>;
 
 /// When one step must end, and the limit to name if it does: the earlier of the step's own
 /// limit and the call's overall deadline.
@@ -64,12 +61,12 @@ public:
     boost::asio::awaitable<error_info> connect(target_host const& t, step_limit const& connect_limit,
                                                step_limit const& handshake_limit);
 
-    /// Writes `req` and reads the whole response by `limit`. A 200 body is decoded into
+    /// Writes `request` (the whole request, as bytes) and reads the whole response by `limit`. A 200 body is decoded into
     /// `page` while it arrives; at most `body_limit` body bytes are accepted. A non-200 status
     /// is not an error here: it is returned in `out` for the caller to map. Interim 1xx
     /// responses (but 101) are skipped. A body with a Content-Encoding (never asked for) or
     /// headers over 64 KiB are `errc::bad_response`. Any failure closes the connection.
-    boost::asio::awaitable<error_info> exchange(request_message const& req, instance_page& page,
+    boost::asio::awaitable<error_info> exchange(std::string_view request, instance_page& page,
                                                 std::size_t body_limit, step_limit const& limit,
                                                 exchange_result& out);
 
@@ -83,7 +80,7 @@ public:
 
 private:
     template <class Stream>
-    boost::asio::awaitable<error_info> exchange_on(Stream& s, request_message const& req, instance_page& page,
+    boost::asio::awaitable<error_info> exchange_on(Stream& s, std::string_view request, instance_page& page,
                                                    std::size_t body_limit, step_limit const& limit,
                                                    exchange_result& out);
 
