@@ -144,7 +144,9 @@ TEST_CASE("AK/SK: walks with every filter return what the token returns, every r
     // Reserved and non-ASCII characters in every query value: signed over the encoded query.
     cases.push_back({"reserved characters",
                      {.instance_id = "a b&c=d/e?f#g+h%20i", .instance_name = "ü名 ;,'*()!~", .status = apig::string_enum<apig::status>::from_wire("RUN&NING=1")}});
-    for (auto const& [what, req] : cases) {
+    for (auto const& c : cases) {  // no structured binding: clang 14 cannot capture one
+        auto const& what = c.first;
+        auto const& req = c.second;
         CAPTURE(what);
         srv.reset_stats();
         auto const expected = walk(token, req, {.page_size = 97, .concurrency = 4});
