@@ -37,8 +37,10 @@ std::string printable(std::string_view s, std::size_t max_bytes, char control) {
 
 void add_request_id(error_info& e, std::string_view request_id, std::span<std::string_view const> secrets) {
     if (request_id.empty()) return;
-    e.request_id = printable(request_id, 256, ' ');
-    for (auto secret : secrets) redact(e.request_id, secret);
+    // Redacted before it is cut: a cut through a secret would leave its start behind.
+    std::string id(request_id);
+    for (auto secret : secrets) redact(id, secret);
+    e.request_id = printable(id, 256, ' ');
     e.message += " (request id ";
     e.message += e.request_id;
     e.message += ')';
