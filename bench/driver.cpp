@@ -65,6 +65,8 @@ constexpr std::string_view usage = R"(usage: apig-bench --endpoint https://127.0
   --offset N               first offset (default 0); offsets wrap around the list
   --project-id ID          (default 73d69ae0cfcf460190522d06b60f05ad)
   --keep-duplicates        walk/stream: page_options.keep_duplicates = true
+  --fresh-pages            loop: a new page each call, not the loop's previous page
+                           recycled (list_instances(req) instead of (req, page))
   --label TEXT             copied into the result line
 
 The token: $APIG_AUTH_TOKEN, else $APIG_EMULATOR_TOKEN, else "emulator-token".
@@ -84,6 +86,7 @@ struct config {
     std::uint64_t warmup_pages = 200;
     std::int64_t offset = 0;
     bool keep_duplicates = false;
+    bool fresh_pages = false;
     bool warmup_given = false;
 };
 
@@ -132,6 +135,8 @@ config parse(int argc, char** argv) {
             c.offset = static_cast<std::int64_t>(to_number(a, next()));
         } else if (a == "--project-id") {
             c.project_id = next();
+        } else if (a == "--fresh-pages") {
+            c.fresh_pages = true;
         } else if (a == "--keep-duplicates") {
             c.keep_duplicates = true;
         } else if (a == "--label") {
@@ -205,13 +210,16 @@ asio::awaitable<void> loop_phase(apig::client& c, config const& cfg, std::int64_
         asio::co_spawn(
             ex,
             [&]() -> asio::awaitable<void> {
+                apig::instance_page p;  // each loop hands its page back as the next one's storage
                 while (next < pages && !failure) {
                     std::uint64_t const k = first_page + next++;
                     apig::list_request req{
                         .offset = static_cast<std::int64_t>(k % static_cast<std::uint64_t>(pages_in_list)) * cfg.limit,
                         .limit = cfg.limit};
                     auto const t0 = clock_type::now();
-                    apig::instance_page p = co_await c.list_instances(req);
+                    // (No co_await inside ?: — g++ 12 miscompiles that.)
+                    if (cfg.fresh_pages) p = co_await c.list_instances(req);
+                    else p = co_await c.list_instances(req, std::move(p));
                     auto const us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
                     if (t.recording) t.latency_us.push_back(static_cast<std::uint32_t>(us.count()));
                     t.page(p);
@@ -311,13 +319,13 @@ void print_json(config const& cfg, result& r, apig::client_stats const& s) {
     double const p50 = percentile_ms(t.latency_us, 0.50);
     double const p99 = percentile_ms(t.latency_us, 0.99);
     std::printf(
-        "{\"tool\":\"apig\",\"mode\":\"%s\",\"label\":\"%s\",\"limit\":%d,\"concurrency\":%zu,"
+        "{\"tool\":\"apig\",\"mode\":\"%s\",\"label\":\"%s\",\"limit\":%d,\"concurrency\":%zu,\"fresh_pages\":%s,"
         "\"pages\":%llu,\"instances\":%llu,\"bytes\":%llu,\"seconds\":%.6f,"
         "\"pages_per_s\":%.1f,\"instances_per_s\":%.1f,\"mb_per_s\":%.2f,"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"latency_samples\":%zu,\"cpu_s\":%.4f,"
         "\"cpu_s_per_1000_pages\":%.4f,\"peak_rss_kib\":%ld,\"total\":%lld,"
         "\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu}\n",
-        cfg.mode.c_str(), cfg.label.c_str(), cfg.limit, cfg.concurrency,
+        cfg.mode.c_str(), cfg.label.c_str(), cfg.limit, cfg.concurrency, cfg.fresh_pages ? "true" : "false",
         static_cast<unsigned long long>(t.pages), static_cast<unsigned long long>(t.instances),
         static_cast<unsigned long long>(r.bytes), r.seconds, static_cast<double>(t.pages) / secs,
         static_cast<double>(t.instances) / secs, static_cast<double>(r.bytes) / 1e6 / secs, p50,

@@ -55,12 +55,27 @@ struct outcome {
 };
 
 /// A page already holding data, as a reused page would.
+/// The decoder overwrites a reused page's instances in place (keeping their strings'
+/// storage): every field is set here, so one the body lacks must be cleared, and instances
+/// past the body's count dropped.
 void prefill(apig::instance_page& p) {
     p.size = 7;
     p.total = 99;
-    p.instances.resize(3);
-    p.instances[1].id = "stale";
-    p.instances[2].cbc_operation_locks.emplace().emplace_back();
+    apig::instance stale{.id = "stale-id-0123456789abcdef0123456789",
+                         .project_id = "stale-project-0123456789abcdef012",
+                         .instance_name = "stale",
+                         .status = apig::status::running,
+                         .instance_status = apig::status::running,
+                         .type = "stale",
+                         .spec = apig::spec::basic,
+                         .create_time = 1,
+                         .enterprise_project_id = "stale-eps-0123456789abcdef0123456789",
+                         .eip_address = "192.0.2.1",
+                         .charging_mode = apig::charging_mode::pay_per_use,
+                         .cbc_metadata = "stale",
+                         .loadbalancer_provider = apig::loadbalancer_provider::elb,
+                         .cbc_operation_locks = std::vector<apig::cbc_operation_lock>{{"stale", "stale"}}};
+    p.instances.assign(3, stale);
 }
 
 /// Feeds `body` to a page_decoder in pieces of `step` bytes, the first one `first` bytes long

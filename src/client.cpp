@@ -274,9 +274,10 @@ asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt
                                  (ec == asio::error::operation_aborted ? ": cancelled" : ": " + ec.message()));
 }
 
-asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg,
-                                                      steady::time_point deadline, credentials const& used) {
+asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, steady::time_point deadline,
+                                                      credentials const& used, instance_page storage) {
     attempt_result r;
+    r.page = std::move(storage);
     auto [aec, lease] = co_await pool.acquire(deadline);
     if (aec) {
         r.error = aec == errc::timed_out
@@ -301,7 +302,7 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg,
                 break;
             }
         }
-        r.page = instance_page{};
+        r.page.request_id.clear();  // the decoder replaces the rest, keeping the storage
         r.out = http::exchange_result{};
         requests.fetch_add(1, std::memory_order_relaxed);
         auto e = co_await lease.get()->exchange(msg, r.page, opts.max_body_bytes,
@@ -338,7 +339,8 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg,
     co_return r;
 }
 
-asio::awaitable<instance_page> client::impl::run(list_request req, error_info& diag, call_state& call) {
+asio::awaitable<instance_page> client::impl::run(list_request req, instance_page storage, error_info& diag,
+                                                 call_state& call) {
     calls.insert(&call);
     struct unregister {
         impl& self;
@@ -374,7 +376,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
         // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
         if (n > 1 && !std::exchange(after_refresh, false)) retries.fetch_add(1, std::memory_order_relaxed);
         std::string const msg = authorized(target, used);
-        attempt_result r = co_await attempt(msg, deadline, used);
+        attempt_result r = co_await attempt(msg, deadline, used, std::move(storage));
         attempt_info info{.target = target,
                           .attempt = n,
                           .http_status = r.out.status,
@@ -388,6 +390,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, error_info& d
             co_return std::move(r.page);
         }
 
+        storage = std::move(r.page);  // for the next attempt
         error_info& e = r.error;
         e.attempts = n;
         info.error = &e;
@@ -504,7 +507,7 @@ void client::cancel() {
     });
 }
 
-void client::impl::start(list_request req, error_info* diag,
+void client::impl::start(list_request req, instance_page storage, error_info* diag,
                          asio::any_completion_handler<list_signature> handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto hex = asio::get_associated_executor(handler, ex);
@@ -519,7 +522,9 @@ void client::impl::start(list_request req, error_info* diag,
     auto info = std::make_shared<error_info>();
     asio::co_spawn(
         strand,
-        [self, info, call, req = std::move(req)]() mutable { return self->run(std::move(req), *info, *call); },
+        [self, info, call, req = std::move(req), storage = std::move(storage)]() mutable {
+            return self->run(std::move(req), std::move(storage), *info, *call);
+        },
         asio::bind_cancellation_slot(
             call->signal.slot(),
             asio::bind_executor(hex, [h = std::move(handler), info, diag, slot, call](
@@ -546,15 +551,19 @@ void client::impl::start(list_request req, error_info* diag,
             })));
 }
 
-void client::start_list(list_request req, error_info* diag,
+void client::start_list(list_request req, instance_page recycled, error_info* diag,
                         asio::any_completion_handler<list_signature> handler) {
-    impl_->start(std::move(req), diag, std::move(handler));
+    impl_->start(std::move(req), std::move(recycled), diag, std::move(handler));
 }
 
 asio::awaitable<instance_page> client::list_instances(list_request req) {
+    return list_instances(std::move(req), instance_page{});
+}
+
+asio::awaitable<instance_page> client::list_instances(list_request req, instance_page recycled) {
     error_info diag;
-    auto [ec, page] =
-        co_await async_list_instances(std::move(req), diag, asio::as_tuple(asio::use_awaitable));
+    auto [ec, page] = co_await async_list_instances(std::move(req), std::move(recycled), diag,
+                                                    asio::as_tuple(asio::use_awaitable));
     if (ec) {
         if (!diag.code) diag = make_error(ec, ec.message());
         throw api_error(std::move(diag));

@@ -49,10 +49,13 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     impl(boost::asio::any_io_executor e, client_options o);
 
-    boost::asio::awaitable<instance_page> run(list_request req, error_info& diag, detail_client::call_state& call);
+    // `storage`: a page whose storage the response is decoded into (see list_instances).
+    boost::asio::awaitable<instance_page> run(list_request req, instance_page storage, error_info& diag,
+                                              detail_client::call_state& call);
     boost::asio::awaitable<detail_client::attempt_result> attempt(std::string const& msg,
                                                                   steady::time_point deadline,
-                                                                  credentials const& used);
+                                                                  credentials const& used,
+                                                                  instance_page storage);
     // The credentials for the next attempt: the fixed ones, or the provider's current().
     // A provider that throws or hands out unusable credentials gives an error instead.
     std::variant<credentials, error_info> current_credentials() const;
@@ -75,7 +78,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     void report(attempt_info const& a) const;
     void log(log_level level, std::string const& line) const;
     /// Starts one call (list_instances) on the strand; the handler runs on its own executor.
-    void start(list_request req, error_info* diag,
+    void start(list_request req, instance_page storage, error_info* diag,
                boost::asio::any_completion_handler<client::list_signature> handler);
     void shutdown() {
         pool.close();

@@ -91,7 +91,7 @@ struct walk : std::enable_shared_from_this<walk> {
         r.offset = offset;
         r.limit = opts.page_size;
         ++requests;
-        owner->start(std::move(r), &s->diag,
+        owner->start(std::move(r), instance_page{}, &s->diag,
                       asio::bind_cancellation_slot(
                           s->cancel.slot(),
                           asio::bind_executor(owner->strand, [self = shared_from_this(), s](error_code ec, instance_page p) {

@@ -87,6 +87,14 @@ public:
     /// wherever it is waiting, and closes a connection it interrupts.
     boost::asio::awaitable<instance_page> list_instances(list_request req);
 
+    /// As above, decoding into the storage of `recycled`, a page the caller is done with: its
+    /// instance vector and the strings of its instances are reused, so a loop that hands each
+    /// page back (`page = co_await c.list_instances(req, std::move(page))`) allocates next to
+    /// nothing per instance once the first page has been received. What `recycled` held is
+    /// never part of the result: the page returned is exactly the one received. On failure the
+    /// storage is released.
+    boost::asio::awaitable<instance_page> list_instances(list_request req, instance_page recycled);
+
     /// Lists one page with any Asio completion token (callback, `use_future`, `deferred`,
     /// `as_tuple(use_awaitable)`, ...). Signature `void(error_code, instance_page)`; the page
     /// is empty on error. Details of a failure are written to `diag`, which must outlive the
@@ -95,9 +103,19 @@ public:
     auto async_list_instances(list_request req, error_info& diag, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, list_signature>(
             [this](auto handler, list_request r, error_info* d) {
-                start_list(std::move(r), d, std::move(handler));
+                start_list(std::move(r), instance_page{}, d, std::move(handler));
             },
             token, std::move(req), &diag);
+    }
+
+    /// As above, decoding into the storage of `recycled` (see `list_instances(req, recycled)`).
+    template <class CompletionToken>
+    auto async_list_instances(list_request req, instance_page recycled, error_info& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, list_signature>(
+            [this](auto handler, list_request r, instance_page p, error_info* d) {
+                start_list(std::move(r), std::move(p), d, std::move(handler));
+            },
+            token, std::move(req), std::move(recycled), &diag);
     }
 
     /// Walks every page from `req.offset` on (see pager.hpp for the guarantees): up to
@@ -114,7 +132,7 @@ public:
     auto async_list_instances(list_request req, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, list_signature>(
             [this](auto handler, list_request r) {
-                start_list(std::move(r), nullptr, std::move(handler));
+                start_list(std::move(r), instance_page{}, nullptr, std::move(handler));
             },
             token, std::move(req));
     }
@@ -122,7 +140,7 @@ public:
     struct impl;
 
 private:
-    void start_list(list_request req, error_info* diag,
+    void start_list(list_request req, instance_page recycled, error_info* diag,
                     boost::asio::any_completion_handler<list_signature> handler);
 
     std::shared_ptr<impl> impl_;

@@ -441,3 +441,48 @@ TEST_CASE("a region picks the endpoint; an unknown one names the closest") {
     o.endpoint = "https://127.0.0.1:1";
     CHECK_THROWS_AS(apig::client(io.get_executor(), o), apig::api_error);
 }
+
+TEST_CASE("a recycled page comes back as exactly the page received, with its storage reused") {
+    // 53 instances in pages of 20: 20, 20, 13, then 0 past the end. Each call decodes into the
+    // previous call's page; every result must equal a fresh call's, so nothing of the old page
+    // (instances past the new end, fields the new page lacks, its request id) survives.
+    apig::emulator::server srv({.instance_count = 53});
+    asio::io_context io;
+    apig::client c(io.get_executor(), options_for(srv));
+    run(io, [&]() -> asio::awaitable<void> {
+        apig::instance_page page;
+        std::string last_request_id;
+        for (std::int64_t offset : {0, 20, 40, 60, 0}) {
+            CAPTURE(offset);
+            apig::list_request const req{.offset = offset, .limit = 20};
+            char const* before = page.instances.empty() ? nullptr : page.instances[0].id->data();
+            page = co_await c.list_instances(req, std::move(page));
+            auto fresh = co_await c.list_instances(req);
+            CHECK(page.instances == fresh.instances);
+            CHECK(page.total == fresh.total);
+            CHECK(page.size == fresh.size);
+            CHECK(page.request_id.size() >= 8);
+            CHECK(page.request_id != last_request_id);
+            last_request_id = page.request_id;
+            if (before && !page.instances.empty())  // 32-character ids: the same heap block
+                CHECK(page.instances[0].id->data() == before);
+        }
+        CHECK(page.instances.size() == 20);
+
+        // A retried call: the failed attempt's 503 leaves the storage to the next attempt.
+        srv.fail_next(1, 503);
+        page = co_await c.list_instances({.offset = 40, .limit = 20}, std::move(page));
+        CHECK(page.instances == (co_await c.list_instances({.offset = 40, .limit = 20})).instances);
+        CHECK(c.stats().retries == 1);
+
+        // A failed call releases the storage; with details through the token overload.
+        srv.fail_next(1, 404);
+        apig::error_info diag;
+        auto [ec, failed] = co_await c.async_list_instances({.limit = 20}, std::move(page), diag,
+                                                            asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == apig::errc::not_found);
+        CHECK(diag.http_status == 404);
+        CHECK(failed.instances.empty());
+        CHECK_FALSE(failed.total);
+    }());
+}

@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -512,7 +513,7 @@ TEST_CASE("decode: page_decoder state after errors and reuse of a page") {
     page.instances.resize(5);
     {
         apig::json::page_decoder d(page);
-        CHECK(page.instances.empty());  // the decoder starts from an empty page...
+        CHECK(page.instances.size() == 5);  // overwritten as the body arrives, not dropped up front
         CHECK_FALSE(page.total);
         CHECK(page.request_id == "req-1");  // ...but keeps the request id
         CHECK_FALSE(d.error());
@@ -608,4 +609,57 @@ TEST_CASE("decode_error_body: both shapes and garbage") {
     std::string c = "untouched", m = "untouched";
     CHECK_FALSE(apig::json::decode_error_body(deep, c, m));
     CHECK(c == "untouched");
+}
+
+TEST_CASE("decode: a reused page decodes as a fresh one does, and keeps its storage") {
+    // Every body decoded into a page that held each other body first: the result must equal a
+    // fresh decode, whole and in pieces (fields the new body lacks are absent again, extra
+    // instances dropped, a missing or null `instances` empties the page).
+    std::vector<std::string> const bodies = {
+        std::string(example_page),
+        std::string(rich_page),
+        one_instance(R"("id":"only-id")"),
+        R"({"total":0,"size":0,"instances":[]})",
+        R"({"total":7})",
+        R"({"instances":null,"total":1})",
+        R"({"instances":[{"id":"a"},{"id":"b"}],"instances":[{"type":"c"}]})",
+        one_instance(R"("cbc_operation_locks":[{"lock_scene":"S"}],"id":null,"type":"apig")"),
+    };
+    std::mt19937 rng(7);
+    for (auto const& before : bodies) {
+        for (auto const& body : bodies) {
+            CAPTURE(before);
+            CAPTURE(body);
+            auto const fresh = decode(body);
+            REQUIRE_FALSE(fresh.err);
+            apig::instance_page page;
+            REQUIRE_FALSE(apig::json::decode_page(before, page));
+            CHECK_FALSE(apig::json::decode_page(body, page));
+            CHECK(page == fresh.page);
+
+            apig::instance_page pieces;
+            REQUIRE_FALSE(apig::json::decode_page(before, pieces));
+            apig::json::page_decoder d(pieces);
+            for (std::size_t pos = 0; pos < body.size();) {
+                std::size_t const n = std::min<std::size_t>(std::uniform_int_distribution<std::size_t>(1, 9)(rng),
+                                                            body.size() - pos);
+                REQUIRE(d.write(std::string_view(body).substr(pos, n)));
+                pos += n;
+            }
+            REQUIRE(d.finish());
+            CHECK(pieces == fresh.page);
+        }
+    }
+
+    // The point of reuse: a string that fits keeps its heap block, and the vector its capacity.
+    apig::instance_page page;
+    REQUIRE_FALSE(apig::json::decode_page(example_page, page));
+    char const* id_storage = page.instances[0].id->data();
+    auto const capacity = page.instances.capacity();
+    std::string next(example_page);
+    next.replace(next.find("eddc4d25480b4cd6b512f270a1b8b341"), 32, "0123456789abcdef0123456789abcdef");
+    REQUIRE_FALSE(apig::json::decode_page(next, page));
+    CHECK(*page.instances[0].id == "0123456789abcdef0123456789abcdef");
+    CHECK(page.instances[0].id->data() == id_storage);
+    CHECK(page.instances.capacity() == capacity);
 }
