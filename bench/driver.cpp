@@ -8,6 +8,8 @@
 //   walk    client.pages() with page_options{page_size = limit, concurrency = C}: the walk a
 //           user writes. Its first page is alone (it learns `total`), then C pages are in
 //           flight; pages are yielded in offset order.
+//   Both hand each page back once counted (list_instances(req, page), pages.recycle(page)), as
+//   a throughput-minded caller does; --fresh-pages measures the plain calls instead.
 //   stream  client.instances() over the whole list (every instance, once), reporting the
 //           process's peak RSS: the memory bound of a walk.
 //
@@ -65,8 +67,9 @@ constexpr std::string_view usage = R"(usage: apig-bench --endpoint https://127.0
   --offset N               first offset (default 0); offsets wrap around the list
   --project-id ID          (default 73d69ae0cfcf460190522d06b60f05ad)
   --keep-duplicates        walk/stream: page_options.keep_duplicates = true
-  --fresh-pages            loop: a new page each call, not the loop's previous page
-                           recycled (list_instances(req) instead of (req, page))
+  --fresh-pages            loop/walk: a new page each call, not the previous page
+                           recycled (list_instances(req) instead of (req, page);
+                           no page_generator::recycle)
   --label TEXT             copied into the result line
 
 The token: $APIG_AUTH_TOKEN, else $APIG_EMULATOR_TOKEN, else "emulator-token".
@@ -249,6 +252,7 @@ asio::awaitable<void> walk_phase(apig::client& c, config const& cfg, std::int64_
             if (!p) break;
             t.page(*p);
             ++got;
+            if (!cfg.fresh_pages) gen.recycle(std::move(*p));
         }
         if (got == before) throw std::runtime_error("walk: no page at offset " + std::to_string(offset));
         offset = 0;

@@ -91,7 +91,12 @@ struct walk : std::enable_shared_from_this<walk> {
         r.offset = offset;
         r.limit = opts.page_size;
         ++requests;
-        owner->start(std::move(r), instance_page{}, &s->diag,
+        instance_page storage;
+        if (!spares.empty()) {
+            storage = std::move(spares.back());
+            spares.pop_back();
+        }
+        owner->start(std::move(r), std::move(storage), &s->diag,
                       asio::bind_cancellation_slot(
                           s->cancel.slot(),
                           asio::bind_executor(owner->strand, [self = shared_from_this(), s](error_code ec, instance_page p) {
@@ -195,8 +200,13 @@ struct walk : std::enable_shared_from_this<walk> {
         finish_with(make_error(asio::error::operation_aborted, "listing pages: cancelled"));
     }
 
+    void keep_spare(instance_page page) {
+        if (!finished && spares.size() < opts.concurrency) spares.push_back(std::move(page));
+    }
+
     void close() {  // the generator was destroyed
         end_walk();
+        spares.clear();
         if (waiter) complete_error(asio::error::operation_aborted);
     }
 
@@ -239,6 +249,7 @@ struct walk : std::enable_shared_from_this<walk> {
     asio::any_io_executor waiter_ex;
     asio::cancellation_slot waiter_slot;
     detail::id_set seen;
+    std::vector<instance_page> spares;  // pages handed back by the caller, for later requests
 
     std::atomic<std::uint64_t> pages{0}, instances{0}, requests{0}, duplicates{0}, total_changes{0};
     std::atomic<std::int64_t> total{-1};
@@ -289,6 +300,12 @@ asio::awaitable<std::optional<instance_page>> page_generator::next() {
     co_return page;
 }
 
+void page_generator::recycle(instance_page page) {
+    if (!walk_) return;  // moved from
+    asio::dispatch(walk_->owner->strand,
+                   [w = walk_, page = std::move(page)]() mutable { w->keep_spare(std::move(page)); });
+}
+
 walk_stats page_generator::stats() const {
     constexpr auto relaxed = std::memory_order_relaxed;
     auto const& w = *walk_;
@@ -303,6 +320,8 @@ walk_stats page_generator::stats() const {
 asio::awaitable<std::optional<instance>> instance_generator::next(error_info& err) {
     for (;;) {
         if (index_ < current_.instances.size()) co_return std::move(current_.instances[index_++]);
+        // The instances were moved out, but the vector's capacity is worth keeping.
+        if (current_.instances.capacity() != 0) pages_.recycle(std::move(current_));
         auto page = co_await pages_.next(err);
         if (!page) co_return std::nullopt;
         current_ = std::move(*page);

@@ -94,6 +94,12 @@ public:
     /// otherwise).
     boost::asio::awaitable<std::optional<instance_page>> next(error_info& err);
 
+    /// Hands back a page the caller is done with: a later request of the walk decodes into
+    /// its storage (instance vector and strings, see `client::list_instances(req, recycled)`)
+    /// instead of allocating. Optional; at most `page_options::concurrency` pages are kept,
+    /// the rest are freed. Returns at once.
+    void recycle(instance_page page);
+
     /// Counters so far (thread-safe read).
     walk_stats stats() const;
 
