@@ -66,6 +66,8 @@ constexpr std::string_view usage = R"(usage: apig-bench --endpoint https://127.0
   --warmup-pages N         pages fetched first, not measured (default 200; stream: 0)
   --offset N               first offset (default 0); offsets wrap around the list
   --project-id ID          (default 73d69ae0cfcf460190522d06b60f05ad)
+  --single-thread          client_options::thread_safe = false (no strand; the bench
+                           runs its io_context on one thread)
   --keep-duplicates        walk/stream: page_options.keep_duplicates = true
   --fresh-pages            loop/walk: a new page each call, not the previous page
                            recycled (list_instances(req) instead of (req, page);
@@ -90,6 +92,7 @@ struct config {
     std::int64_t offset = 0;
     bool keep_duplicates = false;
     bool fresh_pages = false;
+    bool single_thread = false;
     bool warmup_given = false;
 };
 
@@ -138,6 +141,8 @@ config parse(int argc, char** argv) {
             c.offset = static_cast<std::int64_t>(to_number(a, next()));
         } else if (a == "--project-id") {
             c.project_id = next();
+        } else if (a == "--single-thread") {
+            c.single_thread = true;
         } else if (a == "--fresh-pages") {
             c.fresh_pages = true;
         } else if (a == "--keep-duplicates") {
@@ -323,13 +328,14 @@ void print_json(config const& cfg, result& r, apig::client_stats const& s) {
     double const p50 = percentile_ms(t.latency_us, 0.50);
     double const p99 = percentile_ms(t.latency_us, 0.99);
     std::printf(
-        "{\"tool\":\"apig\",\"mode\":\"%s\",\"label\":\"%s\",\"limit\":%d,\"concurrency\":%zu,\"fresh_pages\":%s,"
+        "{\"tool\":\"apig\",\"mode\":\"%s\",\"label\":\"%s\",\"limit\":%d,\"concurrency\":%zu,\"fresh_pages\":%s,\"thread_safe\":%s,"
         "\"pages\":%llu,\"instances\":%llu,\"bytes\":%llu,\"seconds\":%.6f,"
         "\"pages_per_s\":%.1f,\"instances_per_s\":%.1f,\"mb_per_s\":%.2f,"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"latency_samples\":%zu,\"cpu_s\":%.4f,"
         "\"cpu_s_per_1000_pages\":%.4f,\"peak_rss_kib\":%ld,\"total\":%lld,"
         "\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu}\n",
         cfg.mode.c_str(), cfg.label.c_str(), cfg.limit, cfg.concurrency, cfg.fresh_pages ? "true" : "false",
+        cfg.single_thread ? "false" : "true",
         static_cast<unsigned long long>(t.pages), static_cast<unsigned long long>(t.instances),
         static_cast<unsigned long long>(r.bytes), r.seconds, static_cast<double>(t.pages) / secs,
         static_cast<double>(t.instances) / secs, static_cast<double>(r.bytes) / 1e6 / secs, p50,
@@ -360,6 +366,7 @@ int main(int argc, char** argv) {
         o.tls.ca_file = cfg.ca;                  // verification stays on
         o.tls.use_system_trust_store = false;    // only the emulator's CA: less to load
         o.pool.max_connections = cfg.concurrency;
+        o.thread_safe = !cfg.single_thread;
         // Per-page latency of walks: the attempt's own time (taking a connection to the end
         // of the response), as the pager has no per-page clock of its own.
         result r;

@@ -140,7 +140,7 @@ client_options checked(client_options o) {
 
 client::impl::impl(asio::any_io_executor e, client_options o)
     : ex(std::move(e)),
-      strand(asio::make_strand(ex)),
+      strand(o.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex),
       opts(std::move(o)),
       host(parse_endpoint(opts.endpoint, opts.tls, opts.allow_insecure_http)),
       ctx(http::make_client_context(opts.tls)),

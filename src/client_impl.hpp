@@ -86,7 +86,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     }
 
     boost::asio::any_io_executor ex;
-    boost::asio::strand<boost::asio::any_io_executor> strand;
+    // Where all of the client's state is touched: a strand of `ex`, or `ex` itself when
+    // client_options::thread_safe is false (the caller runs the executor on one thread).
+    boost::asio::any_io_executor strand;
     client_options opts;
     http::target_host host;
     boost::asio::ssl::context ctx;

@@ -48,7 +48,8 @@ struct client_stats {
 /// that executor runs. Every member function is thread-safe: the client's state lives on a
 /// strand of that executor, so it may run on a multi-threaded io_context and be called from
 /// any thread. One client's I/O and decoding are serialised on that strand; for more CPU
-/// parallelism use several clients.
+/// parallelism use several clients. With `client_options::thread_safe = false` there is no
+/// strand, and the client must be used from the one thread that runs its executor.
 ///
 /// Calls may overlap: each attempt takes a connection from a bounded pool (FIFO when all are
 /// busy), failures are retried per `client_options::retry`, and every wait is bounded by

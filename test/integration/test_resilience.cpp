@@ -7,12 +7,15 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <doctest/doctest.h>
 
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -548,4 +551,56 @@ TEST_CASE("a server that drops kept-alive connections after each response: repla
     CHECK(c.stats().replays == 9);  // every later call found its kept-alive connection closed
     CHECK(srv.requests_served() == 10);
     CHECK(srv.connections_accepted() == 10);
+}
+
+TEST_CASE("thread_safe = false: no strand, on a one-thread io_context: calls, walks, retries, cancel, destruction") {
+    apig::emulator::server srv({.instance_count = 1'000, .faults = {.probability_503 = 0.2, .retry_after_seconds = 0, .seed = 5}});
+    auto o = options_for(srv);
+    o.thread_safe = false;
+    o.pool.max_connections = 3;
+    o.retry.max_attempts = 10;
+    o.retry.initial_backoff = milliseconds(1);
+    o.retry.max_backoff = milliseconds(2);
+    o.retry_budget.enabled = false;
+    asio::io_context io(1);
+    auto c = std::make_unique<apig::client>(io.get_executor(), o);
+
+    // Overlapping calls and a walk, sharing the pool, with retries.
+    std::set<std::string> from_calls;
+    std::vector<std::string> from_walk;
+    for (int w = 0; w < 3; ++w)
+        asio::co_spawn(io, [&, w]() -> asio::awaitable<void> {
+            apig::instance_page page;
+            for (std::int64_t off = w * 100; off < 1'000; off += 300) {
+                page = co_await c->list_instances({.offset = off, .limit = 100}, std::move(page));
+                for (auto const& i : page.instances) from_calls.insert(*i.id);
+            }
+        }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto all = c->instances({}, {.page_size = 70, .concurrency = 2});
+        while (auto i = co_await all.next()) from_walk.push_back(*i->id);
+    }, asio::detached);
+    io.run();
+    CHECK(from_calls.size() == 1'000);
+    CHECK(from_walk == srv.ids());
+    CHECK(c->stats().retries > 0);
+    CHECK(c->stats().in_use == 0);
+    CHECK(c->stats().open <= 3);
+
+    // cancel() and then destruction, each with calls waiting on a slow server.
+    srv.set_faults({});
+    srv.set_response_delay(milliseconds(5000));
+    int aborted = 0;
+    auto count = [&](boost::system::error_code ec, apig::instance_page) { aborted += ec == asio::error::operation_aborted; };
+    for (int i = 0; i < 4; ++i) c->async_list_instances({}, count);
+    asio::steady_timer t(io, milliseconds(30));
+    t.async_wait([&](boost::system::error_code) {
+        c->cancel();
+        for (int i = 0; i < 4; ++i) c->async_list_instances({}, count);
+        t.expires_after(milliseconds(30));
+        t.async_wait([&](boost::system::error_code) { c.reset(); });
+    });
+    io.restart();
+    io.run();
+    CHECK(aborted == 8);
 }
