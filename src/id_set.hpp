@@ -23,7 +23,21 @@ namespace apig::detail {
 class id_set {
 public:
     /// Adds the id; false if it (or an id with the same hash) was there already.
-    bool insert(std::string_view id) { return insert_hash(std::hash<std::string_view>{}(id)); }
+    bool insert(std::string_view id) { return insert_hash(hash(id)); }
+
+    /// The hash `insert` keeps for an id.
+    static std::uint64_t hash(std::string_view id) noexcept {
+        std::uint64_t const h = std::hash<std::string_view>{}(id);
+        return h == 0 ? 1 : h;  // 0 marks an empty slot
+    }
+
+    /// Fetches the cache line where `h` would go. A set of a million ids is ~10 MB, so each
+    /// insert is a cache miss: a page's hashes prefetched first overlap their misses (the
+    /// walk's dedup went from ~15% of a 500-instance page's CPU to a few %).
+    void prefetch(std::uint64_t h) const noexcept {
+        auto const& t = tables_[h >> (64 - table_bits)];
+        if (!t.slots.empty()) __builtin_prefetch(t.slots.data() + start(h, t.slots.size()));
+    }
 
     /// Adds a hash (exposed for tests of collisions and growth).
     bool insert_hash(std::uint64_t h) {
@@ -55,10 +69,17 @@ private:
         std::size_t size = 0;
     };
 
-    // Linear probing from h mod capacity (the low bits: the top ones chose the table).
+    // Where probing starts: the hash's bits below the table bits, scaled to the capacity by a
+    // multiply and shift (a 64-bit division per insert cost more than the probe itself).
+    static std::size_t start(std::uint64_t h, std::size_t n) noexcept {
+        __extension__ typedef unsigned __int128 u128;
+        return static_cast<std::size_t>((static_cast<u128>(h << table_bits) * n) >> 64);
+    }
+
+    // Linear probing from start(h, capacity).
     static bool place(std::vector<std::uint64_t>& slots, std::uint64_t h, std::size_t& size) {
         std::size_t const n = slots.size();
-        for (std::size_t i = static_cast<std::size_t>(h % n);; i = i + 1 == n ? 0 : i + 1) {
+        for (std::size_t i = start(h, n);; i = i + 1 == n ? 0 : i + 1) {
             if (slots[i] == h) return false;
             if (slots[i] == 0) {
                 slots[i] = h;

@@ -160,18 +160,34 @@ struct walk : std::enable_shared_from_this<walk> {
         else if (!planned_ahead)
             launch(next_offset);  // no total: keep walking one page at a time
 
-        if (!opts.keep_duplicates) {
-            std::erase_if(page.instances, [&](instance const& i) {
-                if (!i.id || seen.insert(*i.id)) return false;
-                ++duplicates;
-                event({.what = walk_event::kind::duplicate_dropped, .offset = s.offset, .id = *i.id});
-                return true;
-            });
-        }
+        if (!opts.keep_duplicates) drop_duplicates(page, s.offset);
         if (page.instances.empty() && !first) return std::nullopt;
         ++pages;
         instances += page.instances.size();
         return std::move(page);
+    }
+
+    // Drops the instances whose id the walk has yielded before, keeping the order. The page's
+    // hashes are computed and their slots prefetched first, so the set's cache misses overlap.
+    void drop_duplicates(instance_page& page, std::int64_t offset) {
+        hashes.clear();
+        for (auto const& i : page.instances) {
+            if (!i.id) continue;
+            hashes.push_back(detail::id_set::hash(*i.id));
+            seen.prefetch(hashes.back());
+        }
+        auto& all = page.instances;
+        std::size_t kept = 0, next_hash = 0;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (all[i].id && !seen.insert_hash(hashes[next_hash++])) {
+                ++duplicates;
+                event({.what = walk_event::kind::duplicate_dropped, .offset = offset, .id = *all[i].id});
+                continue;
+            }
+            if (kept != i) all[kept] = std::move(all[i]);
+            ++kept;
+        }
+        all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
     }
 
     void event(walk_event const& e) {
@@ -249,6 +265,7 @@ struct walk : std::enable_shared_from_this<walk> {
     asio::any_io_executor waiter_ex;
     asio::cancellation_slot waiter_slot;
     detail::id_set seen;
+    std::vector<std::uint64_t> hashes;  // drop_duplicates' scratch
     std::vector<instance_page> spares;  // pages handed back by the caller, for later requests
 
     std::atomic<std::uint64_t> pages{0}, instances{0}, requests{0}, duplicates{0}, total_changes{0};
