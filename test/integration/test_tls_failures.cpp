@@ -112,7 +112,7 @@ TEST_CASE("TLS: wrong host") {
 }
 
 TEST_CASE("TLS: self-signed certificate without the CA") {
-    auto const m = apig::test::certs::self_signed_material();
+    auto const m = apig::emulator::make_tls_material({.self_signed = true});
     tls_server s(m);
     SUBCASE("trusting another CA") {
         refused_for(s.srv, options_for(s.srv, apig::emulator::make_tls_material().ca_cert_pem), "self-signed certificate");

@@ -148,21 +148,25 @@ std::string to_pem(EVP_PKEY* key) {
 }  // namespace
 
 tls_material make_tls_material(cert_options const& opts) {
-    // The CA.
-    ossl_ptr<EVP_PKEY> ca_key = make_p256_key();
-    ossl_ptr<X509> ca(X509_new());
-    if (!ca) fail("out of memory");
-    check(X509_set_version(ca.get(), X509_VERSION_3), "X509_set_version failed");
-    set_random_serial(ca.get());
-    set_validity(ca.get(), opts);
-    set_name(X509_get_subject_name(ca.get()), "apig emulator throwaway CA");
-    check(X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get())),
-          "setting the issuer failed");
-    check(X509_set_pubkey(ca.get(), ca_key.get()), "X509_set_pubkey failed");
-    add_ext(ca.get(), ca.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
-    add_ext(ca.get(), ca.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
-    add_ext(ca.get(), ca.get(), NID_subject_key_identifier, "hash");
-    if (X509_sign(ca.get(), ca_key.get(), EVP_sha256()) <= 0) fail("signing the CA failed");
+    // The CA (none for a self-signed certificate).
+    ossl_ptr<EVP_PKEY> ca_key;
+    ossl_ptr<X509> ca;
+    if (!opts.self_signed) {
+        ca_key = make_p256_key();
+        ca.reset(X509_new());
+        if (!ca) fail("out of memory");
+        check(X509_set_version(ca.get(), X509_VERSION_3), "X509_set_version failed");
+        set_random_serial(ca.get());
+        set_validity(ca.get(), opts);
+        set_name(X509_get_subject_name(ca.get()), "apig emulator throwaway CA");
+        check(X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get())),
+              "setting the issuer failed");
+        check(X509_set_pubkey(ca.get(), ca_key.get()), "X509_set_pubkey failed");
+        add_ext(ca.get(), ca.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+        add_ext(ca.get(), ca.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
+        add_ext(ca.get(), ca.get(), NID_subject_key_identifier, "hash");
+        if (X509_sign(ca.get(), ca_key.get(), EVP_sha256()) <= 0) fail("signing the CA failed");
+    }
 
     // The server certificate.
     ossl_ptr<EVP_PKEY> key = make_p256_key();
@@ -176,19 +180,21 @@ tls_material make_tls_material(cert_options const& opts) {
                                                             : opts.ip_addresses.front())
                                : opts.dns_names.front();
     set_name(X509_get_subject_name(cert.get()), cn.c_str());
-    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.get())),
-          "setting the issuer failed");
+    X509* const issuer = opts.self_signed ? cert.get() : ca.get();
+    EVP_PKEY* const signer = opts.self_signed ? key.get() : ca_key.get();
+    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer)), "setting the issuer failed");
     check(X509_set_pubkey(cert.get(), key.get()), "X509_set_pubkey failed");
-    add_ext(cert.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(cert.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
-    add_ext(cert.get(), ca.get(), NID_ext_key_usage, "serverAuth");
-    add_ext(cert.get(), ca.get(), NID_subject_key_identifier, "hash");
-    add_ext(cert.get(), ca.get(), NID_authority_key_identifier, "keyid:always");
+    add_ext(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE");
+    add_ext(cert.get(), issuer, NID_key_usage, "critical,digitalSignature");
+    add_ext(cert.get(), issuer, NID_ext_key_usage, "serverAuth");
+    add_ext(cert.get(), issuer, NID_subject_key_identifier, "hash");
+    if (!opts.self_signed) add_ext(cert.get(), issuer, NID_authority_key_identifier, "keyid:always");
     add_san(cert.get(), opts);
-    if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) <= 0)
-        fail("signing the server certificate failed");
+    if (X509_sign(cert.get(), signer, EVP_sha256()) <= 0) fail("signing the server certificate failed");
 
-    return tls_material{to_pem(ca.get()), to_pem(cert.get()), to_pem(key.get())};
+    std::string cert_pem = to_pem(cert.get());
+    std::string ca_pem = opts.self_signed ? cert_pem : to_pem(ca.get());
+    return tls_material{std::move(ca_pem), std::move(cert_pem), to_pem(key.get())};
 }
 
 }  // namespace apig::emulator

@@ -28,6 +28,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <boost/url/parse.hpp>
 
 #include <chrono>
@@ -238,6 +242,49 @@ TEST_CASE("make_tls_material validates IP addresses") {
     emu::cert_options o;
     o.ip_addresses = {"not-an-ip"};
     CHECK_THROWS_AS(emu::make_tls_material(o), std::runtime_error);
+}
+
+TEST_CASE("make_tls_material: a CA-signed certificate, or a self-signed one") {
+    // The certificate's issuer and subject, and whether `by`'s key signed it.
+    struct facts {
+        std::string issuer, subject;
+        bool signed_by = false;
+    };
+    auto inspect = [](std::string const& pem, std::string const& by_pem) {
+        auto read = [](std::string const& p) {
+            BIO* bio = BIO_new_mem_buf(p.data(), static_cast<int>(p.size()));
+            X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+            BIO_free(bio);
+            REQUIRE(x != nullptr);
+            return x;
+        };
+        X509* cert = read(pem);
+        X509* by = read(by_pem);
+        auto name = [](X509_NAME* n) {
+            char buf[256];
+            X509_NAME_oneline(n, buf, sizeof buf);
+            return std::string(buf);
+        };
+        facts f{name(X509_get_issuer_name(cert)), name(X509_get_subject_name(cert)),
+                X509_verify(cert, X509_get0_pubkey(by)) == 1};
+        X509_free(cert);
+        X509_free(by);
+        return f;
+    };
+    auto const normal = emu::make_tls_material();
+    CHECK(normal.ca_cert_pem != normal.server_cert_pem);
+    auto const n = inspect(normal.server_cert_pem, normal.ca_cert_pem);
+    CHECK(n.issuer == "/O=apig emulator/CN=apig emulator throwaway CA");
+    CHECK(n.subject == "/O=apig emulator/CN=localhost");
+    CHECK(n.signed_by);
+
+    auto const self = emu::make_tls_material({.self_signed = true});
+    CHECK(self.ca_cert_pem == self.server_cert_pem);
+    auto const s = inspect(self.server_cert_pem, self.server_cert_pem);
+    CHECK(s.issuer == s.subject);
+    CHECK(s.subject == "/O=apig emulator/CN=localhost");
+    CHECK(s.signed_by);
+    CHECK_FALSE(inspect(self.server_cert_pem, normal.ca_cert_pem).signed_by);
 }
 
 // ---- fault injection ----

@@ -35,6 +35,10 @@ struct cert_options {
     /// Validity window relative to now (not_before = now + not_before_offset).
     std::chrono::seconds not_before_offset = std::chrono::hours(-1);
     std::chrono::seconds validity = std::chrono::hours(24 * 7);
+    /// The server certificate signs itself (issuer == subject, no CA behind it), and
+    /// `tls_material::ca_cert_pem` is that certificate: for tests of clients that must refuse
+    /// a self-signed certificate. Default: false (a throwaway CA signs it).
+    bool self_signed = false;
 };
 
 /// Makes a throwaway CA and a server certificate signed by it (EC P-256, SHA-256), with
