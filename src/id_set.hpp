@@ -25,11 +25,8 @@ public:
     /// Adds the id; false if it (or an id with the same hash) was there already.
     bool insert(std::string_view id) { return insert_hash(hash(id)); }
 
-    /// The hash `insert` keeps for an id.
-    static std::uint64_t hash(std::string_view id) noexcept {
-        std::uint64_t const h = std::hash<std::string_view>{}(id);
-        return h == 0 ? 1 : h;  // 0 marks an empty slot
-    }
+    /// The hash of an id, as `insert` adds it (with `insert_hash`).
+    static std::uint64_t hash(std::string_view id) noexcept { return std::hash<std::string_view>{}(id); }
 
     /// Fetches the cache line where `h` would go. A set of a million ids is ~10 MB, so each
     /// insert is a cache miss: a page's hashes prefetched first overlap their misses (the

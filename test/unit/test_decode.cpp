@@ -49,8 +49,9 @@ struct result {
     apig::error_info err;
 };
 
-result decode(std::string_view body) {
-    result r;
+// `start`: the page decoded into (a reused one, or a fresh one by default).
+result decode(std::string_view body, apig::instance_page start = {}) {
+    result r{std::move(start), {}};
     r.err = apig::json::decode_page(body, r.page);
     return r;
 }
@@ -67,8 +68,9 @@ std::string one_instance(std::string_view members) {
     return std::string(R"({"total":1,"size":1,"instances":[{)") + std::string(members) + "}]}";
 }
 
-result decode_chunked(std::string_view body, std::mt19937& rng, std::size_t max_chunk) {
-    result r;
+result decode_chunked(std::string_view body, std::mt19937& rng, std::size_t max_chunk,
+                      apig::instance_page start = {}) {
+    result r{std::move(start), {}};
     apig::json::page_decoder d(r.page);
     std::size_t pos = 0;
     bool ok = true;
@@ -632,22 +634,14 @@ TEST_CASE("decode: a reused page decodes as a fresh one does, and keeps its stor
             CAPTURE(body);
             auto const fresh = decode(body);
             REQUIRE_FALSE(fresh.err);
-            apig::instance_page page;
-            REQUIRE_FALSE(apig::json::decode_page(before, page));
-            CHECK_FALSE(apig::json::decode_page(body, page));
-            CHECK(page == fresh.page);
-
-            apig::instance_page pieces;
-            REQUIRE_FALSE(apig::json::decode_page(before, pieces));
-            apig::json::page_decoder d(pieces);
-            for (std::size_t pos = 0; pos < body.size();) {
-                std::size_t const n = std::min<std::size_t>(std::uniform_int_distribution<std::size_t>(1, 9)(rng),
-                                                            body.size() - pos);
-                REQUIRE(d.write(std::string_view(body).substr(pos, n)));
-                pos += n;
-            }
-            REQUIRE(d.finish());
-            CHECK(pieces == fresh.page);
+            auto const held = decode(before);
+            REQUIRE_FALSE(held.err);
+            auto const whole = decode(body, held.page);
+            CHECK_FALSE(whole.err);
+            CHECK(whole.page == fresh.page);
+            auto const pieces = decode_chunked(body, rng, 9, held.page);
+            CHECK_FALSE(pieces.err);
+            CHECK(pieces.page == fresh.page);
         }
     }
 
