@@ -17,9 +17,13 @@
 // Semantics:
 // - The root must be an object. `null` for a field means "absent" (std::nullopt, or an empty
 //   `instances`). Elements of `instances` / `cbc_operation_locks` must be objects.
-// - Integer fields reject strings, booleans and any floating-point number (1.5, 6.0, 1e3);
-//   int32 fields reject numbers outside int32, int64 fields numbers outside int64.
-//   `size` and `total` must not be negative.
+// - Integer fields reject strings, booleans and any floating-point number, i.e. any number
+//   written with a fraction or an exponent (1.5, 6.0, 1e3, 1e19, and 1e400, which no double
+//   holds: "expected an integer, got a floating-point number[ beyond the range of a double]");
+//   int32 fields reject integers outside int32, int64 fields integers outside int64 ("integer
+//   out of int64 range", also for a run of digits beyond uint64). `-0` is the integer 0.
+//   An exponent beyond what the parser takes (1e99999999999) is invalid JSON ("exponent
+//   overflow"). `size` and `total` must not be negative.
 // - Duplicate keys: the last one wins (a later `"id":null` makes `id` absent again; a second
 //   `instances` array replaces the first).
 // - Invalid JSON (including invalid UTF-8, and nesting deeper than 64 levels) is reported with
@@ -44,6 +48,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <utility>
 
 namespace apig::json {
 namespace {
@@ -356,7 +361,12 @@ public:
         }
     }
 
-    bool on_number_part(boost::json::string_view, error_code&) { return true; }
+    bool on_number_part(boost::json::string_view s, error_code&) {
+        // A number split across chunks: remember whether any piece had a fraction or an
+        // exponent, since on_double only sees the last piece.
+        if (skip_ == 0 && has_float_syntax(sv(s))) float_syntax_ = true;
+        return true;
+    }
 
     bool on_int64(std::int64_t i, boost::json::string_view, error_code& ec) {
         if (skip_ != 0) return true;
@@ -385,18 +395,24 @@ public:
         }
     }
 
-    bool on_double(double d, boost::json::string_view, error_code& ec) {
+    bool on_double(double d, boost::json::string_view s, error_code& ec) {
+        // Named by how the number is written, not by its value: `1e19`, `2.0` and `1e400` are
+        // floating-point numbers; only a plain run of digits is an integer.
+        bool const written_as_integer = !std::exchange(float_syntax_, false) && !has_float_syntax(sv(s));
         if (skip_ != 0) return true;
         if (!in_object()) return mismatch(ec, "a number");
         switch (field_kind(field_)) {
         case kind::none: return true;
         case kind::int32:
         case kind::int64:
-            // An integer too large for int64/uint64 arrives as a double: say so. (-2^63 itself
-            // arrives as an int64; a double equal to it is a rounded, smaller value.)
-            if (std::trunc(d) == d && (d >= 9223372036854775808.0 || d <= -9223372036854775808.0))
+            // Digits only, yet a double: Boost.JSON's parser hands over an integer beyond
+            // both int64 and uint64 (-2^63 - 1 or less, 2^64 or more) this way.
+            if (written_as_integer)
                 return fail(ec, field_kind(field_) == kind::int32 ? "integer out of int32 range"
                                                                   : "integer out of int64 range");
+            // 1e400 parses as infinity: not an integer either, and no double holds it.
+            if (!std::isfinite(d))
+                return mismatch(ec, "a floating-point number beyond the range of a double");
             return mismatch(ec, "a floating-point number");
         default: return mismatch(ec, "a number");
         }
@@ -437,6 +453,11 @@ public:
 
 private:
     enum class ctx : std::uint8_t { top, root, instances, instance, locks, lock, end };
+
+    /// A fraction or an exponent in (a piece of) a number's text.
+    static bool has_float_syntax(std::string_view number_text) noexcept {
+        return number_text.find_first_of(".eE") != std::string_view::npos;
+    }
 
     bool in_object() const noexcept {
         return ctx_ == ctx::root || ctx_ == ctx::instance || ctx_ == ctx::lock;
@@ -625,6 +646,7 @@ private:
     std::vector<cbc_operation_lock>* locks_ = nullptr;
     cbc_operation_lock* lock_ = nullptr;
     std::size_t skip_ = 0;  // nesting depth inside an unknown value being skipped
+    bool float_syntax_ = false;  // an earlier piece of the current number had `.`, `e` or `E`
     ctx ctx_ = ctx::top;
     field field_ = field::unknown;
     std::size_t key_len_ = 0;

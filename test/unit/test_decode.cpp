@@ -426,6 +426,78 @@ TEST_CASE("decode: integer limits") {
     }
 }
 
+TEST_CASE("decode: a number that is not an integer is named for what it is, every field, every spelling") {
+    // Each integer field, at its JSON path, in a body of its own.
+    struct int_field {
+        char const* name;
+        char const* path;
+        char const* range;  // the integer error of the field's type
+    };
+    int_field const fields[] = {
+        {"size", "size", "integer out of int32 range"},
+        {"total", "total", "integer out of int64 range"},
+        {"instance_status", "instances[0].instance_status", "integer out of int32 range"},
+        {"charging_mode", "instances[0].charging_mode", "integer out of int32 range"},
+        {"create_time", "instances[0].create_time", "integer out of int64 range"},
+    };
+    auto const body = [](int_field const& f, std::string const& number) {
+        std::string const member = "\"" + std::string(f.name) + "\":" + number;
+        if (std::string_view(f.name) == "size" || std::string_view(f.name) == "total") return "{" + member + "}";
+        return one_instance(member);
+    };
+    // The same message whole and fed byte by byte (the number then arrives in pieces).
+    auto const check_error = [&](int_field const& f, std::string const& number, std::string const& what) {
+        CAPTURE(f.name);
+        CAPTURE(number);
+        std::string const b = body(f, number);
+        std::string const expected = "bad response: " + std::string(f.path) + ": " + what;
+        CHECK(error_of(b) == expected);
+        result r;
+        apig::json::page_decoder d(r.page);
+        bool ok = true;
+        for (char c : b)
+            if (ok) ok = d.write(std::string_view(&c, 1));
+        if (ok) d.finish();
+        CHECK(d.error().message == expected);
+    };
+    std::string const floating = "expected an integer, got a floating-point number";
+    std::string const too_big = floating + " beyond the range of a double";
+    std::string const digits_400(400, '9');
+    for (auto const& f : fields) {
+        // A fraction or an exponent: floating-point, whatever the value (1e19 is beyond int64
+        // too, but what is wrong first is that it is not written as an integer).
+        for (char const* n : {"1.5", "6.0", "-0.0", "1e3", "1E3", "1e+3", "5e-1", "0.5e1", "2.5E+3", "1e19", "-1e19",
+                              "1e-400", "9223372036854775807.0", "1.7976931348623157e308"})
+            check_error(f, n, floating);
+        // Beyond the range of a double: 1e400 used to be called an "integer out of range".
+        for (char const* n : {"1e400", "-1e400", "1E400", "1e+400", "0.1e310", "123456789.0e400"})
+            check_error(f, n, too_big);
+        // Digits only, beyond int64 and uint64: an integer, out of the field's range.
+        for (std::string const& n : {std::string("18446744073709551616"), std::string("-9223372036854775809"),
+                                     std::string("100000000000000000000"), digits_400, "-" + digits_400})
+            check_error(f, n, f.range);
+        // An exponent Boost.JSON's parser refuses is invalid JSON, named by the parser.
+        auto const overflow = error_of(body(f, "1e99999999999"));
+        CHECK(overflow.find("invalid JSON at byte") != std::string::npos);
+        CHECK(overflow.find("exponent overflow") != std::string::npos);
+        // -0 is written as an integer: 0.
+        auto const zero = decode(body(f, "-0"));
+        CHECK_FALSE(zero.err);
+    }
+    // A number nobody asked for is skipped, whatever it is written like.
+    CHECK_FALSE(decode(one_instance(R"("unknown":1e400,"id":"x")")).err);
+    CHECK_FALSE(decode(R"({"unknown":[-1e400,18446744073709551616,1.5],"total":1})").err);
+    // After a skipped floating-point number split across chunks, an integer field still decodes.
+    {
+        std::string const b = R"({"unknown":1.5e300,"total":12})";
+        result r;
+        apig::json::page_decoder d(r.page);
+        for (char c : b) REQUIRE(d.write(std::string_view(&c, 1)));
+        REQUIRE(d.finish());
+        CHECK(r.page.total == 12);
+    }
+}
+
 TEST_CASE("decode: wrong types name the JSON path") {
     std::string four = R"({"instances":[{},{},{},{"id":"x","create_time":"2020-01-01"}]})";
     CHECK(error_of(four) == "bad response: instances[3].create_time: expected an integer, got a string");
