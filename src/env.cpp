@@ -2,25 +2,12 @@
 // text only: no value ever reaches a returned string except the credentials themselves.
 #include <apig/environment.hpp>
 
+#include "auth/signer.hpp"
+
 #include <cstdlib>
 
 namespace apig {
 namespace {
-
-constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-constexpr bool is_control(char c) noexcept {
-    auto const u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 // One variable after trimming and checking.
 struct value {
@@ -35,16 +22,14 @@ value read(std::function<std::optional<std::string>(std::string_view)> const& ge
     value v;
     std::optional<std::string> raw = getenv(name);
     if (!raw) return v;
-    std::string_view const t = trim(*raw);
-    for (char c : t) {
-        if (is_control(c)) {
-            v.rejected = true;
-            std::string w(name);
-            w += " is ignored: its value contains a control character (CR, LF, NUL or another), "
-                 "which cannot be sent in a header";
-            warnings.push_back(std::move(w));
-            return v;
-        }
+    std::string_view const t = auth::trim(*raw);  // the same trim as the client's
+    if (!auth::header_value_ok(t)) {
+        v.rejected = true;
+        std::string w(name);
+        w += " is ignored: its value contains a control character (CR, LF, NUL or another), "
+             "which cannot be sent in a header";
+        warnings.push_back(std::move(w));
+        return v;
     }
     v.text.assign(t);
     return v;

@@ -5,7 +5,15 @@
 // current (rotation without rebuilding the client).
 //
 // Secrets (token, AK, SK, security token) never appear in a message, a log line, an
-// exception or `to_string`: the library redacts them even from what a server echoes.
+// exception or `to_string`: the library redacts them even from what a server echoes, whole
+// or in part (every run of 8 or more bytes of a secret, as given or percent-encoded).
+//
+// Every secret is used without the whitespace around it (spaces, tabs, CR, LF: e.g. the
+// newline at the end of a file), and must then be at least 8 characters long with no
+// whitespace or control character inside: anything else is refused by the client's
+// constructor with `errc::invalid_argument` (or, from a provider, fails the call with
+// `errc::credentials_unavailable`), the message naming the field, never the value. No real
+// token or key is that short.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -16,7 +24,8 @@
 
 namespace apig {
 
-/// An IAM token sent as `X-Auth-Token` (the `X-Subject-Token` value of IAM's get-token call).
+/// An IAM token sent as `X-Auth-Token` (the `X-Subject-Token` value of IAM's get-token call),
+/// trimmed; at least 8 characters, no whitespace or control character inside.
 struct token_credentials {
     std::string token{};
 
@@ -29,7 +38,8 @@ struct token_credentials {
 struct aksk_credentials {
     /// Access key id. Required.
     std::string ak{};
-    /// Secret access key: only ever used as the HMAC key, never sent. Required.
+    /// Secret access key: only ever used as the HMAC key, never sent. Required. Like every
+    /// secret here: trimmed, then at least 8 characters with no whitespace or control inside.
     std::string sk{};
     /// The security token of a temporary key pair (IAM's securitytoken); empty for a
     /// permanent key pair. Sent as `X-Security-Token` and signed.

@@ -72,6 +72,9 @@ struct environment_credentials {
 /// - HUAWEICLOUD_SDK_SECURITY_TOKEN without a usable key pair: ignored, with a warning.
 /// - HUAWEICLOUD_SDK_PROJECT_ID is read with the same trimming and rejection.
 ///
+/// A secret shorter than 8 characters or with a space inside is returned as read; the client
+/// refuses it (`errc::invalid_argument`, naming the field; see credentials.hpp).
+///
 /// `getenv` is called once for each of the five names.
 environment_credentials credentials_from(
     std::function<std::optional<std::string>(std::string_view)> const& getenv);

@@ -39,16 +39,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool ascii_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && ascii_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && ascii_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 std::string to_hex(unsigned char const* p, std::size_t n) {
     std::string out(n * 2, '\0');
     for (std::size_t i = 0; i < n; ++i) {
@@ -247,6 +237,16 @@ std::string sdk_date(std::chrono::system_clock::time_point tp) {
                                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                                 static_cast<int>(hms.seconds().count()));
     return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+bool ascii_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && ascii_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && ascii_space(s.back())) s.remove_suffix(1);
+    return s;
 }
 
 bool header_value_ok(std::string_view v) noexcept {

@@ -74,6 +74,12 @@ std::string string_to_sign(std::string_view sdk_date, std::string_view canonical
 /// The `X-Sdk-Date` value for a time point: UTC `YYYYMMDDTHHMMSSZ`, truncated to the second.
 std::string sdk_date(std::chrono::system_clock::time_point tp);
 
+/// True for the ASCII whitespace characters: space, `\t`, `\r`, `\n`, `\v`, `\f`.
+bool ascii_space(char c) noexcept;
+
+/// `s` without ASCII whitespace (`ascii_space`) at either end; inner whitespace is kept.
+std::string_view trim(std::string_view s) noexcept;
+
 /// True if `v` can be a header value: no control characters (bytes < 0x20 or 0x7F), so no
 /// CR/LF header injection.
 bool header_value_ok(std::string_view v) noexcept;

@@ -43,7 +43,7 @@ apig::client_options options_for(std::string endpoint, std::string ca_pem) {
     apig::client_options o;
     o.endpoint = std::move(endpoint);
     o.project_id = "p1";
-    o.credentials = apig::token_credentials{"tok-bad-input-secret"};
+    o.credentials = apig::token_credentials{"tok-7f3e-secret-value"};
     o.tls.use_system_trust_store = false;
     o.tls.ca_pem = std::move(ca_pem);
     o.retry.max_attempts = 1;
@@ -62,7 +62,7 @@ apig::client_options options_for(Server const& srv) {
 apig::api_error call_fails(raw_server::reply reply) {
     raw_server srv({std::move(reply)});
     auto e = apig::test::list_error(options_for(srv));
-    CHECK(std::string(e.what()).find("tok-bad-input-secret") == std::string::npos);
+    CHECK(std::string(e.what()).find("tok-7f3e-secret-value") == std::string::npos);
     return e;
 }
 apig::instance_page call_succeeds(raw_server::reply reply) {
@@ -143,7 +143,7 @@ void refused_by_constructor(apig::client_options o, std::string const& needle) {
         CAPTURE(what);
         CHECK(e.code() == apig::errc::invalid_argument);
         CHECK(contains(e.what(), needle));
-        CHECK_FALSE(contains(e.what(), "tok-bad-input-secret"));
+        CHECK_FALSE(contains(e.what(), "tok-7f3e-secret-value"));
         return;
     }
     FAIL("accepted; expected a refusal naming: " << needle);
@@ -151,7 +151,7 @@ void refused_by_constructor(apig::client_options o, std::string const& needle) {
 
 apig::client_options offline_options() {
     return {.endpoint = "https://127.0.0.1:1", .project_id = "p1",
-            .credentials = apig::token_credentials{"tok-bad-input-secret"}};
+            .credentials = apig::token_credentials{"tok-7f3e-secret-value"}};
 }
 
 }  // namespace
@@ -241,10 +241,10 @@ TEST_CASE("bad input: CR, LF or NUL in a token or header value") {
         o.credentials = apig::token_credentials{bad};
         refused_by_constructor(o, "credentials: the token contains a control character");
         o = offline_options();
-        o.credentials = apig::aksk_credentials{.ak = "ak" + bad, .sk = "sk"};
+        o.credentials = apig::aksk_credentials{.ak = "AKEXAMPLE0123" + bad, .sk = "SKEXAMPLE0123456"};
         refused_by_constructor(o, "credentials: the AK contains a control character");
         o = offline_options();
-        o.credentials = apig::aksk_credentials{.ak = "ak", .sk = "sk", .security_token = bad};
+        o.credentials = apig::aksk_credentials{.ak = "AKEXAMPLE0123", .sk = "SKEXAMPLE0123456", .security_token = bad};
         refused_by_constructor(o, "credentials: the security token contains a control character");
         o = offline_options();
         o.project_id = "p" + bad;  // also sent as X-Project-Id with AK/SK
@@ -253,7 +253,7 @@ TEST_CASE("bad input: CR, LF or NUL in a token or header value") {
     SUBCASE("a credentials provider handing one out: credentials_unavailable, nothing sent") {
         raw_server srv({{ok(page(1, {"i-1"}))}});
         auto o = options_for(srv);
-        o.credentials = std::make_shared<apig::rotating_credentials>(apig::token_credentials{"fine"});
+        o.credentials = std::make_shared<apig::rotating_credentials>(apig::token_credentials{"fine-token-0123"});
         auto rot = std::get<std::shared_ptr<apig::credentials_provider>>(o.credentials);
         static_cast<apig::rotating_credentials&>(*rot).set(apig::token_credentials{"t\r\nX-Evil: 1"});
         auto e = apig::test::list_error(o);

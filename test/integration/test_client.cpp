@@ -353,7 +353,7 @@ TEST_CASE("bad client options are refused by the constructor") {
         FAIL("accepted: " << needle);
     };
     apig::client_options good{.endpoint = "https://127.0.0.1:1", .project_id = "p",
-                              .credentials = apig::token_credentials{"tok3n"}};
+                              .credentials = apig::token_credentials{"tok3n-example-value"}};
     auto with = [&](auto f) { auto o = good; f(o); return o; };
     refused(with([](auto& o) { o.endpoint = "http://127.0.0.1:1"; }), "https");
     refused(with([](auto& o) { o.endpoint = "127.0.0.1:1"; }), "endpoint");
@@ -364,14 +364,14 @@ TEST_CASE("bad client options are refused by the constructor") {
     refused(with([](auto& o) { o.credentials = apig::token_credentials{"a\r\nX-Evil: 1"}; }),
             "credentials: the token contains a control character");
     refused(with([](auto& o) { o.credentials = apig::client_credentials{}; }), "credentials: the token is empty");
-    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "", .sk = "s"}; }),
+    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "", .sk = "SKEXAMPLE0123456"}; }),
             "credentials: the AK (access key id) is empty");
-    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "a", .sk = ""}; }),
+    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "AKEXAMPLE0123", .sk = ""}; }),
             "credentials: the SK (secret access key) is empty");
-    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "a\n", .sk = "s"}; }),
+    refused(with([](auto& o) { o.credentials = apig::aksk_credentials{.ak = "AKEX\nAMPLE0123", .sk = "SKEXAMPLE0123456"}; }),
             "credentials: the AK contains a control character");
     refused(with([](auto& o) {
-                o.credentials = apig::aksk_credentials{.ak = "a", .sk = "s", .security_token = "t\r\nX: 1"};
+                o.credentials = apig::aksk_credentials{.ak = "AKEXAMPLE0123", .sk = "SKEXAMPLE0123456", .security_token = "t\r\nX: 1"};
             }),
             "credentials: the security token contains a control character");
     refused(with([](auto& o) { o.credentials = std::shared_ptr<apig::credentials_provider>{}; }),
@@ -422,7 +422,7 @@ TEST_CASE("destroying the client ends a call in flight with an error") {
 
 TEST_CASE("a region picks the endpoint; an unknown one names the closest") {
     asio::io_context io;
-    apig::client_options o{.project_id = "p", .credentials = apig::token_credentials{"t"}};
+    apig::client_options o{.project_id = "p", .credentials = apig::token_credentials{"region-test-token"}};
     o.region = "cn-north-4";
     apig::client a(io.get_executor(), o);
     CHECK(a.options().endpoint == "https://apig.cn-north-4.myhuaweicloud.com");

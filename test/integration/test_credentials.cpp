@@ -361,7 +361,7 @@ TEST_CASE("rotation: rotating_credentials replaced from outside between calls") 
     CHECK(run(io, c.list_instances({})).instances.size() == 10);
     rot->set(apig::aksk_credentials{.ak = ak, .sk = sk});
     CHECK(run(io, c.list_instances({})).instances.size() == 10);
-    rot->set(apig::token_credentials{"revoked"});
+    rot->set(apig::token_credentials{"revoked-token"});
     try {
         run(io, c.list_instances({}));
         FAIL("a revoked token was accepted");
@@ -379,7 +379,7 @@ TEST_CASE("rotation: rotating_credentials replaced from outside between calls") 
 
 TEST_CASE("rotation: concurrent calls refused together refresh once; the others take the new current()") {
     apig::emulator::server srv(keyed(40));
-    auto p = std::make_shared<scripted_provider>(apig::token_credentials{"expired"},
+    auto p = std::make_shared<scripted_provider>(apig::token_credentials{"expired-token"},
                                                  apig::token_credentials{"emulator-token"});
     p->update_current_on_refresh = true;
     auto o = with(srv, p);
@@ -406,7 +406,7 @@ TEST_CASE("rotation: cancelling a call while the provider refreshes ends it with
     asio::io_context io;
     struct slow_provider : apig::credentials_provider {
         std::function<void()> started;
-        apig::credentials current() override { return apig::token_credentials{"expired"}; }
+        apig::credentials current() override { return apig::token_credentials{"expired-token"}; }
         asio::awaitable<apig::credentials> refresh(apig::credentials const&) override {
             started();
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));

@@ -189,3 +189,109 @@ TEST_CASE("no failure of any kind shows the AK, the SK or the security token") {
     CHECK(apig::to_string(apig::client_credentials{apig::aksk_credentials{.ak = ak, .sk = sk}}) ==
           "aksk_credentials{ak=<redacted, 20 bytes>, sk=<redacted, 41 bytes>, security_token=<none>}");
 }
+
+// ---- issue 12, class 5: whitespace around a secret, short secrets, provider text -----------
+
+namespace {
+
+/// The first 8-byte run of `secret` in `text`, or "" if none: what must never be shown.
+std::string leaked_run(std::string_view text, std::string_view secret) {
+    for (std::size_t i = 0; i + 8 <= secret.size(); ++i)
+        if (text.find(secret.substr(i, 8)) != std::string_view::npos) return std::string(secret.substr(i, 8));
+    return {};
+}
+
+}  // namespace
+
+// A token with leading spaces was sent with them, and a server's echo of it (without them) was
+// not found by the redaction.
+TEST_CASE("a token with whitespace around it is sent trimmed, and its echo is redacted") {
+    raw_server echo({{raw_server::response("401 Unauthorized " + secret.substr(0, 20),
+                                           R"({"error_code":"APIC.7102","error_msg":"token )" + secret + R"( expired"})",
+                                           "X-Request-Id: req-7102\r\n"),
+                      false}});
+    apig::client_options o{.endpoint = echo.endpoint(), .project_id = "p",
+                           .credentials = apig::token_credentials{"   " + secret + "\n"}};
+    o.tls.ca_pem = echo.ca_pem();
+    captured cap;
+    fail_once(o, cap);
+    REQUIRE(echo.received().size() == 1);
+    CHECK(echo.received()[0].find("\r\nX-Auth-Token: " + secret + "\r\n") != std::string::npos);
+    CAPTURE(cap.text);
+    CHECK(leaked_run(cap.text, secret).empty());
+    // The API's code and the request id are kept exactly; the message that held the token goes whole.
+    CHECK(cap.text.find("HTTP 401 APIC.7102: <redacted> (request id req-7102)") != std::string::npos);
+}
+
+TEST_CASE("a provider's credentials with whitespace around them are trimmed, not refused") {
+    apig::emulator::server srv({.instance_count = 3});
+    auto o = options_for(srv);
+    o.credentials = std::make_shared<apig::rotating_credentials>(apig::token_credentials{" emulator-token\r\n"});
+    auto const page = apig::test::list_once(srv, {}, o);
+    CHECK(page.instances.size() == 3);
+    REQUIRE(srv.requests().size() == 1);
+    CHECK(srv.requests()[0].status == 200);
+}
+
+// No real credential is shorter than 8 characters; redacting one that short rewrote ordinary
+// text (token "0": `APIC.7102` -> `APIC.71<redacted>2`).
+TEST_CASE("a secret shorter than 8 characters or with whitespace inside is refused, naming the field") {
+    apig::emulator::server srv({.instance_count = 3});
+    auto refused = [&](apig::client_credentials c, std::string const& what) {
+        auto o = options_for(srv);
+        o.credentials = std::move(c);
+        asio::io_context io;
+        try {
+            apig::client client(io.get_executor(), o);
+            FAIL("the constructor accepted " << what);
+        } catch (apig::api_error const& e) {
+            CHECK(e.code() == apig::errc::invalid_argument);
+            CHECK(std::string(e.what()) == "invalid argument: credentials: " + what);
+        }
+    };
+    refused(apig::token_credentials{"0"}, "the token is shorter than 8 characters (no real one is)");
+    refused(apig::token_credentials{"emulator token"}, "the token contains whitespace");
+    refused(apig::aksk_credentials{.ak = "AK12345", .sk = "SK0123456789abcdef"},
+            "the AK is shorter than 8 characters (no real one is)");
+    refused(apig::aksk_credentials{.ak = "HPUAK3YS3CR3TACCESS9", .sk = "SK0123456789abcdef", .security_token = "st"},
+            "the security token is shorter than 8 characters (no real one is)");
+    // From a provider: the call fails with credentials_unavailable, nothing is sent.
+    auto o = options_for(srv);
+    o.credentials = std::make_shared<apig::rotating_credentials>(apig::token_credentials{"0"});
+    auto const e = apig::test::list_error(o);
+    CHECK(e.code() == apig::errc::credentials_unavailable);
+    CHECK(std::string(e.what()).find("unusable credentials: the token is shorter than 8 characters") != std::string::npos);
+    CHECK(srv.requests().empty());
+}
+
+// A provider's exception text went into the message as thrown: only a whole secret was
+// redacted, and line breaks or terminal escapes stayed.
+TEST_CASE("a provider's exception text is one line and keeps no run of the secrets") {
+    std::string const ak = "HPUAK3YS3CR3TACCESS9";
+    std::string const sk = "SK-s3cr3t-never-to-be-seen-0123456789abcd";
+    apig::emulator::options eopts;
+    eopts.instance_count = 3;
+    eopts.access_keys = {{.ak = ak, .sk = sk}};
+    apig::emulator::server srv(eopts);
+    struct leaky_provider : apig::credentials_provider {
+        apig::aksk_credentials key;
+        apig::credentials current() override { return key; }
+        asio::awaitable<apig::credentials> refresh(apig::credentials const&) override {
+            throw std::runtime_error("IAM said:\n\x1b[31m key " + key.sk.substr(3, 20) + "\x1b[0m was revoked\r\n(" +
+                                     key.ak.substr(0, 12) + ")");
+            co_return key;
+        }
+    };
+    auto leaky = std::make_shared<leaky_provider>();
+    leaky->key = {.ak = ak, .sk = sk + "old"};  // refused by the emulator: a 401, then refresh()
+    auto o = options_for(srv);
+    o.credentials = leaky;
+    captured cap;
+    fail_once(o, cap);
+    CAPTURE(cap.text);
+    CHECK(cap.text.find("the credentials provider's refresh() threw: IAM said:   key <redacted>  was revoked  (<redacted>)") !=
+          std::string::npos);
+    CHECK(leaked_run(cap.text, sk).empty());
+    CHECK(leaked_run(cap.text, ak).empty());
+    CHECK(cap.text.find('\x1b') == std::string::npos);
+}

@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include <sys/stat.h>
+
 namespace {
 
 namespace cli = apig::cli;
@@ -270,4 +272,61 @@ TEST_CASE("load_credentials reads --token-file only when given") {
 
     std::error_code ec;
     std::filesystem::remove(path, ec);
+}
+
+namespace {
+
+/// A path in the temp directory that does not exist yet, removed (whatever it became) at scope
+/// exit.
+struct temp_path {
+    std::filesystem::path path;
+    explicit temp_path(std::string const& tag)
+        : path(std::filesystem::temp_directory_path() /
+               ("apig-cli-auth-" + tag + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)))) {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    ~temp_path() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    temp_path(temp_path const&) = delete;
+    temp_path& operator=(temp_path const&) = delete;
+};
+
+}  // namespace
+
+// Issue 12: a token file with leading spaces was sent with them (and its echo, without them,
+// was not redacted). The token is trimmed on both ends, like every credential.
+TEST_CASE("load_token_file: whitespace on both ends of the token is removed") {
+    temp_path f("indented");
+    std::ofstream(f.path, std::ios::binary) << "  \t" << file_token << " \r\n\n";
+    auto const r = cli::load_token_file(f.path.string());
+    CHECK(r.error.empty());
+    CHECK(r.token == file_token);
+}
+
+// Issue 12: a token file that is a FIFO with no writer blocked forever in fopen.
+TEST_CASE("load_token_file: a FIFO, a directory or a device is refused at once, not read") {
+    temp_path fifo("fifo");
+    REQUIRE(::mkfifo(fifo.path.c_str(), 0600) == 0);
+    auto r = cli::load_token_file(fifo.path.string());  // no writer: must return, not hang
+    CHECK(r.token.empty());
+    CHECK(r.error == "--token-file '" + fifo.path.string() + "' is a FIFO (named pipe), not a regular file holding the token");
+
+    temp_path dir("dir");
+    std::filesystem::create_directory(dir.path);
+    r = cli::load_token_file(dir.path.string());
+    CHECK(r.error == "--token-file '" + dir.path.string() + "' is a directory, not a regular file holding the token");
+
+    r = cli::load_token_file("/dev/null");
+    CHECK(r.error == "--token-file '/dev/null' is a character device, not a regular file holding the token");
+
+    // Through load_credentials too: the error is the usage error.
+    cli::options o;
+    o.token_file = fifo.path.string();
+    fake_env env{{{"APIG_AUTH_TOKEN", token}}};
+    auto const c = cli::load_credentials(o, env.lookup());
+    CHECK(c.source == cli::credential_source::none);
+    CHECK(contains(c.error, "is a FIFO (named pipe)"));
 }
