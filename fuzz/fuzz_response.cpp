@@ -6,10 +6,14 @@
 // Beast's own http::read_header / http::read (the synchronous twins of the async_read_header
 // / async_read the client uses: same parser driving, same eager settings, same flat_buffer
 // growth) parse them. As in the client: a fresh parser per response with the client's body
-// limit and 64 KiB header limit, interim 1xx responses skipped (at most 8), 101 and a
-// Content-Encoding stop, a 200 decoded while it arrives, a 200 without body decoded as empty,
-// any other status turned into error_from_response; after a complete keep-alive response the
-// next one is read from what is left (a pooled connection), up to 4 exchanges.
+// limit and 64 KiB header limit, a read buffer that holds at most 64 KiB unparsed (which
+// bounds chunk header lines and the last chunk's trailer fields), interim 1xx responses
+// skipped (at most 8), 101 and a Content-Encoding other than identity (in any field or list
+// element: http::foreign_content_encoding) stop, a 200 decoded while it arrives, a 200
+// without body decoded as empty, any other status turned into error_from_response; after a
+// complete keep-alive response the next one is read from the stream (a pooled connection
+// carrying the next request), up to 4 exchanges, but only if nothing beyond the response is
+// left in the read buffer: bytes that arrived with a response close the connection.
 //
 // Checks (any failure aborts):
 //   - the same exchanges with a plain string body instead of page_body give the same status
@@ -23,6 +27,7 @@
 
 #include "error_detail.hpp"
 #include "fuzz_common.hpp"
+#include "http/connection.hpp"
 #include "http/page_body.hpp"
 #include "json/decode.hpp"
 
@@ -91,8 +96,8 @@ private:
     std::size_t piece_;
 };
 
-constexpr std::uint32_t max_header_bytes = 64 * 1024;  // connection.cpp
-constexpr int max_interim_responses = 8;               // connection.cpp
+using apig::http::max_header_bytes;
+using apig::http::max_interim_responses;
 constexpr int max_exchanges = 4;
 
 /// What one exchange saw, whatever the body type.
@@ -129,6 +134,7 @@ std::vector<exchange> run(std::string_view bytes, std::size_t piece, std::size_t
     std::vector<exchange> out;
     piece_stream s(bytes, piece);
     beast::flat_buffer buffer;
+    buffer.max_size(apig::http::read_buffer_bytes);  // as connection.cpp
     for (int n = 0; n < max_exchanges; ++n) {
         exchange& x = out.emplace_back();
         for (int interim = 0;; ++interim) {
@@ -151,8 +157,7 @@ std::vector<exchange> run(std::string_view bytes, std::size_t piece, std::size_t
                 return out;
             }
             if (auto it = h.find("X-Request-Id"); it != h.end()) x.request_id = std::string(it->value());
-            if (auto it = h.find(bhttp::field::content_encoding);
-                (it != h.end() && !beast::iequals(it->value(), "identity")) || x.status == 101) {
+            if (apig::http::foreign_content_encoding(h) || x.status == 101) {
                 x.stopped = true;
                 return out;
             }
@@ -163,6 +168,7 @@ std::vector<exchange> run(std::string_view bytes, std::size_t piece, std::size_t
             break;
         }
         if (!x.keep_alive) break;
+        if (buffer.size() != 0) break;  // bytes after the response: the client closes the connection
     }
     return out;
 }

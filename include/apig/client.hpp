@@ -32,6 +32,14 @@ struct client_stats {
     std::uint64_t created = 0;   ///< connections opened so far
     std::uint64_t reused = 0;    ///< attempts that took a kept-alive connection
     std::uint64_t waits = 0;     ///< attempts that had to wait for a free slot
+    std::uint64_t discarded = 0; ///< kept-alive connections the server closed or wrote to
+                                 ///< outside a response, closed instead of carrying another
+                                 ///< request: found readable at checkout (data, a TLS
+                                 ///< close_notify, EOF or a reset while idle), or closed by
+                                 ///< the server (close_notify) right behind a response
+    std::uint64_t unrequested = 0;  ///< responses followed at once by bytes nobody asked for (an
+                                    ///< unrequested second response, junk): each closed its
+                                    ///< connection, and those bytes were never read as an answer
     std::uint64_t requests = 0;  ///< attempts that sent a request
     std::uint64_t retries = 0;   ///< attempts after the first of their call (replays excluded)
     std::uint64_t replays = 0;   ///< requests resent once because a kept-alive connection had

@@ -16,6 +16,14 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <poll.h>
+
+#include <cerrno>
+
 namespace apig::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -28,11 +36,35 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborted; }
 
-constexpr std::uint32_t max_header_bytes = 64 * 1024;
-constexpr int max_interim_responses = 8;
-constexpr std::size_t read_buffer_bytes = 64 * 1024;
+// After a chunked body's read stopped at a full buffer: whether the buffer starts with the
+// last chunk (a size of zero and a complete line), so what did not fit is its trailer fields
+// rather than a chunk header line.
+bool at_last_chunk(std::string_view data) {
+    if (data.starts_with("\r\n")) data.remove_prefix(2);  // the CRLF that ends the chunk before
+    auto const digits = data.find_first_not_of('0');
+    if (digits == 0 || digits == std::string_view::npos) return false;
+    char const c = data[digits];
+    bool const hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return !hex && data.find("\r\n", digits) != std::string_view::npos;
+}
 
 }  // namespace
+
+std::optional<std::string_view> foreign_content_encoding(bhttp::fields const& h) {
+    for (auto [it, end] = h.equal_range(bhttp::field::content_encoding); it != end; ++it) {
+        std::string_view rest = it->value();
+        while (!rest.empty()) {
+            auto const comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            auto const first = item.find_first_not_of(" \t");
+            if (first == std::string_view::npos) continue;
+            item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+            if (!beast::iequals(item, "identity")) return it->value();
+        }
+    }
+    return std::nullopt;
+}
 
 connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
     : stream_(std::move(ex), ctx) {
@@ -41,6 +73,48 @@ connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
     // full trip through the TLS stream's machinery. A buffer that takes a whole TLS record
     // (16 KiB) and more keeps it to one read per record.
     buffer_.reserve(read_buffer_bytes);
+    buffer_.max_size(read_buffer_bytes);
+}
+
+bool connection::buffered() noexcept {
+    if (buffer_.size() != 0) return true;
+    if (!tls_) return false;
+    // Decrypted or still encrypted in OpenSSL's record layer, or written by Asio into the BIO
+    // pair OpenSSL reads from. (Asio reads the socket only when OpenSSL asks for more, and the
+    // BIO pair always has room for more than a record: bytes that arrived with a response's
+    // last record are in one of these places, or still in the socket.)
+    SSL* ssl = stream_.native_handle();
+    if (SSL_has_pending(ssl) == 1) return true;
+    BIO* in = SSL_get_rbio(ssl);
+    return in != nullptr && BIO_ctrl_pending(in) > 0;
+}
+
+bool connection::only_close_notify() noexcept {
+    if (!tls_ || buffer_.size() != 0) return false;
+    // Let OpenSSL process the records it holds, without Asio: application data makes
+    // SSL_peek return it; a close_notify ends in SSL_ERROR_ZERO_RETURN. The connection is
+    // closed right after, whatever this finds, so nothing OpenSSL might want to send matters.
+    SSL* ssl = stream_.native_handle();
+    ERR_clear_error();
+    char byte = 0;
+    int const n = SSL_peek(ssl, &byte, 1);
+    bool const closed = n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
+    ERR_clear_error();
+    return closed;
+}
+
+bool connection::readable() noexcept {
+    if (buffered()) return true;
+    auto& sock = beast::get_lowest_layer(stream_).socket();
+    if (!sock.is_open()) return true;
+    pollfd p{};
+    p.fd = sock.native_handle();
+    p.events = POLLIN | POLLPRI;
+    int n = 0;
+    do {
+        n = ::poll(&p, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    return n != 0;  // data, EOF, an error or hang-up (POLLERR, POLLHUP), or poll failed
 }
 
 void connection::close() noexcept {
@@ -108,15 +182,15 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
 
 asio::awaitable<error_info> connection::exchange(std::string_view request, instance_page& page,
                                                  std::size_t body_limit, step_limit const& limit,
-                                                 exchange_result& out) {
-    if (tls_) co_return co_await exchange_on(stream_, request, page, body_limit, limit, out);
-    co_return co_await exchange_on(stream_.next_layer(), request, page, body_limit, limit, out);
+                                                 exchange_result& out, std::span<std::string_view const> secrets) {
+    if (tls_) co_return co_await exchange_on(stream_, request, page, body_limit, limit, out, secrets);
+    co_return co_await exchange_on(stream_.next_layer(), request, page, body_limit, limit, out, secrets);
 }
 
 template <class Stream>
 asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view request, instance_page& page,
                                                     std::size_t body_limit, step_limit const& limit,
-                                                    exchange_result& out) {
+                                                    exchange_result& out, std::span<std::string_view const> secrets) {
     reusable_ = false;  // until a complete keep-alive response says otherwise
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_at(limit.at);
@@ -141,6 +215,16 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
         if (rec == bhttp::error::header_limit)
             return make_error(errc::bad_response, "the response headers from " + host_ + " are larger than " +
                                                       std::to_string(max_header_bytes / 1024) + " KiB");
+        if (rec == bhttp::error::buffer_overflow) {  // see read_buffer_bytes
+            auto const data = buffer_.data();
+            std::string_view const held(static_cast<char const*>(data.data()), data.size());
+            std::string const kib = std::to_string(read_buffer_bytes / 1024) + " KiB";
+            return make_error(errc::bad_response,
+                              at_last_chunk(held)
+                                  ? "the trailer fields after the last chunk of the response from " + host_ +
+                                        " are larger than " + kib + " (the limit of the headers, which they share)"
+                                  : "a chunk header line of the response from " + host_ + " is larger than " + kib);
+        }
         if (rec == beast::error::timeout)
             return make_error(errc::timed_out, "reading the response from " + host_ + ": timed out (" + limit.name + ")");
         if (is_abort(rec)) return make_error(rec, "reading the response: cancelled");
@@ -176,12 +260,12 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
         if (auto it = h.find(bhttp::field::retry_after); it != h.end()) out.retry_after = std::string(it->value());
         if (auto it = h.find(bhttp::field::location); it != h.end()) out.location = std::string(it->value());
         // The request asks for no encoding (no Accept-Encoding): an encoded body cannot be
-        // decoded, and reading it would only waste the connection.
-        if (auto it = h.find(bhttp::field::content_encoding);
-            it != h.end() && !beast::iequals(it->value(), "identity")) {
+        // decoded, and reading it would only waste the connection. Every field counts, and
+        // every element of a list in one.
+        if (auto const foreign = foreign_content_encoding(h)) {
             close();
             auto e = make_error(errc::bad_response, "HTTP " + std::to_string(out.status) + " with Content-Encoding: " +
-                                                        printable(it->value(), 64) +
+                                                        server_text(*foreign, 64, secrets) +
                                                         ", which was not asked for (no Accept-Encoding is sent)");
             e.http_status = out.status;
             co_return e;
@@ -200,7 +284,7 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
                 // page from a proxy): name it.
                 auto ct = h[bhttp::field::content_type];
                 if (!ct.empty() && ct.find("json") == std::string_view::npos)
-                    e.message += " (the response's Content-Type is " + printable(ct, 64) + ")";
+                    e.message += " (the response's Content-Type is " + server_text(ct, 64, secrets) + ")";
             }
             co_return e;
         }
@@ -208,6 +292,15 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
         tcp.expires_never();
         ++requests_;
         reusable_ = parser.keep_alive();
+        if (reusable_ && buffered()) {
+            // More than the response arrived with it: an unrequested response or junk. Read
+            // on this connection, it would answer the next request. (What arrives later is
+            // found when the connection is taken from the pool: see readable().) A server
+            // closing right behind its response is no such thing: it only ends the connection.
+            reusable_ = false;
+            (only_close_notify() ? out.closed_behind : out.unrequested) = true;
+            close();
+        }
         if (out.status == 200 && !body.decoded) {
             // A 200 without a body never reached the decoder: decode the empty body for the
             // same error a truncated page gives.

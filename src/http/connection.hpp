@@ -13,13 +13,37 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace apig::http {
+
+// The response-reading policy's limits and checks, shared with fuzz/fuzz_response.cpp (which
+// reads responses the way exchange() does).
+
+/// The most header bytes a response may have.
+inline constexpr std::uint32_t max_header_bytes = 64 * 1024;
+/// Interim (1xx) responses tolerated before the final one.
+inline constexpr int max_interim_responses = 8;
+/// The read buffer's capacity, and the most it may hold unparsed. Beast parses a header, a
+/// chunk header line, and the last chunk with its trailer fields only once each is whole in
+/// the buffer; Boost 1.81's parser applies header_limit to the header alone, so this cap is
+/// what bounds the others (a full buffer ends the read with http::error::buffer_overflow).
+/// Equal to the header limit: a header is refused by header_limit first, and trailer fields
+/// share its limit.
+inline constexpr std::size_t read_buffer_bytes = max_header_bytes;
+
+/// The first Content-Encoding field of `h` that names a coding other than `identity` (in any
+/// element of a comma-separated list; empty elements are allowed by the list syntax), or
+/// nullopt when every field and element is identity (or there is none).
+std::optional<std::string_view> foreign_content_encoding(boost::beast::http::fields const& h);
 
 /// Where to connect and what to call the server.
 struct target_host {
@@ -41,6 +65,12 @@ struct exchange_result {
     std::string retry_after;     ///< Retry-After header, if any
     std::string location;        ///< Location header of a 3xx, if any
     std::uint64_t bytes = 0;     ///< response bytes read (header and body)
+    /// Bytes beyond the complete response had already arrived with it (an unrequested second
+    /// response, junk): the connection was closed instead of kept alive, those bytes unread.
+    bool unrequested = false;
+    /// The server closed the connection (a TLS close_notify) right behind a keep-alive
+    /// response: not an error and not unrequested data, but the connection is not reused.
+    bool closed_behind = false;
 };
 
 
@@ -64,15 +94,26 @@ public:
     /// Writes `request` (the whole request, as bytes) and reads the whole response by `limit`. A 200 body is decoded into
     /// `page` while it arrives; at most `body_limit` body bytes are accepted. A non-200 status
     /// is not an error here: it is returned in `out` for the caller to map. Interim 1xx
-    /// responses (but 101) are skipped. A body with a Content-Encoding (never asked for) or
-    /// headers over 64 KiB are `errc::bad_response`. Any failure closes the connection.
+    /// responses (but 101) are skipped. `errc::bad_response`: a Content-Encoding other than
+    /// identity in any Content-Encoding field or list element (never asked for); headers over
+    /// 64 KiB; a chunk header line, or the last chunk and its trailer fields, over 64 KiB (the
+    /// header limit: the read buffer holds at most that much unparsed). Server text quoted in a
+    /// message goes through `server_text` with `secrets` redacted. Any failure closes the
+    /// connection; so does a response followed by bytes already received (`out.unrequested`).
     boost::asio::awaitable<error_info> exchange(std::string_view request, instance_page& page,
                                                 std::size_t body_limit, step_limit const& limit,
-                                                exchange_result& out);
+                                                exchange_result& out,
+                                                std::span<std::string_view const> secrets = {});
 
     /// True while the connection may carry another request: connected, the last response
-    /// was complete and the server did not ask to close.
+    /// was complete, nothing beyond it had arrived with it, and the server did not ask to close.
     bool reusable() const noexcept { return reusable_; }
+    /// Whether anything arrived since the last response, without blocking: bytes in the read
+    /// buffer, TLS data OpenSSL holds (decrypted or not), or a readable socket (data, a TLS
+    /// record such as close_notify, EOF, a reset). Also true when the socket is closed or
+    /// cannot be polled. A connection for which this is true must not carry another request:
+    /// what arrived would be read as its answer.
+    bool readable() noexcept;
     /// Requests completed on this connection.
     std::uint64_t requests() const noexcept { return requests_; }
     /// Closes the socket; an operation in flight completes with operation_aborted.
@@ -82,7 +123,12 @@ private:
     template <class Stream>
     boost::asio::awaitable<error_info> exchange_on(Stream& s, std::string_view request, instance_page& page,
                                                    std::size_t body_limit, step_limit const& limit,
-                                                   exchange_result& out);
+                                                   exchange_result& out, std::span<std::string_view const> secrets);
+    // Bytes already received but not parsed: in the read buffer, or held by OpenSSL.
+    bool buffered() noexcept;
+    // With buffered() true after a response: whether what is buffered is only the server's
+    // TLS close_notify (a close, not data).
+    bool only_close_notify() noexcept;
 
     boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
     bool tls_ = true;

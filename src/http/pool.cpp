@@ -78,6 +78,12 @@ void pool::forget(connection* c) noexcept {
     if (active_.erase(c)) counters_.open.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void pool::drop_readable(std::unique_ptr<connection> c) noexcept {
+    c->close();
+    counters_.open.fetch_sub(1, std::memory_order_relaxed);
+    counters_.discarded.fetch_add(1, std::memory_order_relaxed);
+}
+
 void pool::close_expired(clock::time_point now) noexcept {
     if (params_.idle_timeout <= clock::duration::zero()) return;
     auto const first_fresh = std::find_if(idle_.begin(), idle_.end(), [&](idle_connection const& i) {
@@ -97,10 +103,14 @@ asio::awaitable<std::pair<error_code, lease>> pool::acquire(clock::time_point de
         counters_.in_use.fetch_add(1, std::memory_order_relaxed);
         close_expired(clock::now());
         std::unique_ptr<connection> c;
-        if (!idle_.empty()) {  // the most recently used: the likeliest to be still open
+        while (!c && !idle_.empty()) {  // the most recently used: the likeliest to be still open
             c = std::move(idle_.back().conn);
             idle_.pop_back();
             counters_.idle.fetch_sub(1, std::memory_order_relaxed);
+            if (c->readable()) {
+                drop_readable(std::move(c));
+                continue;
+            }
             counters_.reused.fetch_add(1, std::memory_order_relaxed);
             active_.insert(c.get());
         }
@@ -111,6 +121,10 @@ asio::awaitable<std::pair<error_code, lease>> pool::acquire(clock::time_point de
     auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!w.granted) co_return std::pair{ec ? ec : error_code(errc::timed_out), lease{}};
     // give_back handed the slot over: leased_, in_use and active_ already count it.
+    if (w.conn && w.conn->readable()) {
+        active_.erase(w.conn.get());
+        drop_readable(std::move(w.conn));
+    }
     if (w.conn) counters_.reused.fetch_add(1, std::memory_order_relaxed);
     w.taken = true;
     co_return std::pair{error_code{}, lease(this, std::move(w.conn))};

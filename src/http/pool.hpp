@@ -31,6 +31,8 @@ struct pool_counters {
     std::atomic<std::uint64_t> created{0};
     std::atomic<std::uint64_t> reused{0};
     std::atomic<std::uint64_t> waits{0};  ///< acquires that had to queue
+    std::atomic<std::uint64_t> discarded{0};    ///< idle connections found readable at checkout
+    std::atomic<std::uint64_t> unrequested{0};  ///< connections closed for bytes after a response
 };
 
 class pool;
@@ -80,7 +82,10 @@ public:
 
     /// Takes a slot, waiting (FIFO) while all `max_connections` are in use, until `deadline`.
     /// The most recently used idle connection comes with it, if any; idle connections past
-    /// `idle_timeout` are closed on the way. Errors: `errc::timed_out` at the deadline;
+    /// `idle_timeout` are closed on the way, and so is a kept-alive connection found readable
+    /// (`connection::readable()`: the server wrote, closed or reset it since its last
+    /// response), counted in `pool_counters::discarded`: what arrived on it would be read as
+    /// the answer to the next request. Errors: `errc::timed_out` at the deadline;
     /// `operation_aborted` on per-operation cancellation of the wait or `close()`.
     boost::asio::awaitable<std::pair<boost::system::error_code, lease>> acquire(clock::time_point deadline);
 
@@ -97,6 +102,8 @@ private:
     };
 
     void give_back(std::unique_ptr<connection> c) noexcept;
+    // Closes a connection found readable at checkout (no longer idle nor active).
+    void drop_readable(std::unique_ptr<connection> c) noexcept;
     void close_expired(clock::time_point now) noexcept;
     void track_open(connection* c);
     void forget(connection* c) noexcept;

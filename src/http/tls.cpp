@@ -10,6 +10,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <filesystem>
+#include <system_error>
+
 namespace apig::http {
 boost::asio::ssl::context make_client_context(tls_options const& opts) {
     namespace ssl = boost::asio::ssl;
@@ -26,6 +29,18 @@ boost::asio::ssl::context make_client_context(tls_options const& opts) {
         // A machine without a CA bundle is not an error if the caller gives its own CA.
     }
     if (!opts.ca_file.empty()) {
+        // OpenSSL opens what it is given and reads to the end: a FIFO without a writer would
+        // block the constructor forever, a device would never end. Only a regular file is read.
+        std::error_code fec;
+        auto const st = std::filesystem::status(opts.ca_file, fec);  // follows symlinks
+        auto const refuse = [&](std::string const& why) {
+            throw_invalid_argument("tls.ca_file: cannot load '" + opts.ca_file + "': " + why);
+        };
+        if (st.type() == std::filesystem::file_type::not_found) refuse("no such file");
+        if (fec) refuse(fec.message());
+        if (st.type() == std::filesystem::file_type::directory) refuse("it is a directory, not a PEM file");
+        if (st.type() != std::filesystem::file_type::regular)
+            refuse("not a regular file (a FIFO, socket or device); give a PEM file");
         ctx.load_verify_file(opts.ca_file, ec);
         if (ec) throw_invalid_argument("tls.ca_file: cannot load '" + opts.ca_file + "': " + ec.message());
     }
@@ -44,7 +59,10 @@ bool configure_connection(SSL* ssl, std::string_view host, bool verify) {
     if (!verify) return true;
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1;
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    // A certificate without a subjectAltName is not accepted on its subject CN (RFC 6125
+    // section 6.4.4, the CA/Browser Forum baseline requirements; what browsers and Go do).
+    X509_VERIFY_PARAM_set_hostflags(param,
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
     return X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) == 1;
 }
 

@@ -14,11 +14,15 @@ namespace apig::http {
 
 /// A client context: TLS 1.2 minimum, peer verification on (unless insecure_skip_verify),
 /// the system trust store and/or the configured CA file / PEM. Throws `api_error`
-/// (`errc::invalid_argument`) naming the option when a CA cannot be loaded.
+/// (`errc::invalid_argument`) naming the option when a CA cannot be loaded, and without
+/// opening it when `tls.ca_file` is missing or not a regular file (a directory, a FIFO, a
+/// device: reading one could block forever or never end).
 boost::asio::ssl::context make_client_context(tls_options const& opts);
 
 /// Per connection: SNI (for DNS names only, as RFC 6066 asks) and the name the peer
-/// certificate must carry (DNS name or IP address), checked by OpenSSL during the handshake.
+/// certificate must carry (DNS name or IP address) in its subjectAltName, checked by OpenSSL
+/// during the handshake; the subject CN is never used (a certificate without subjectAltName
+/// fails with "hostname mismatch").
 /// Returns false if OpenSSL refused the name.
 bool configure_connection(SSL* ssl, std::string_view host, bool verify);
 

@@ -11,6 +11,12 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <sys/stat.h>
+
 namespace asio = boost::asio;
 using apig::test::run;
 using apig::test::script_server;
@@ -165,4 +171,90 @@ TEST_CASE("TLS: a server offering only TLS 1.0/1.1") {
     old.next_layer().connect({asio::ip::make_address("127.0.0.1"), srv.port()});
     old.handshake(asio::ssl::stream_base::client);
     CHECK(SSL_version(old.native_handle()) == TLS1_1_VERSION);
+}
+
+// Issue 12, class 8: a certificate whose only name is its subject CN. RFC 6125 (6.4.4) and the
+// CA/Browser Forum baseline requirements put the names in subjectAltName; browsers, Go and
+// curl no longer fall back to the CN. The same names in a subjectAltName are accepted.
+TEST_CASE("TLS: a certificate without subjectAltName is refused (its CN is not checked)") {
+    SUBCASE("CN=localhost, connecting as localhost") {
+        auto const m = apig::emulator::make_tls_material(
+            {.dns_names = {"localhost"}, .ip_addresses = {}, .subject_alt_name = false});
+        tls_server s(m);
+        auto o = options_for(s.srv, m.ca_cert_pem);
+        o.tls.server_name = "localhost";
+        auto e = apig::test::list_error(o);
+        std::string const what = e.what();
+        CAPTURE(what);
+        CHECK(e.code() == apig::errc::tls_verification_failed);
+        CHECK(what.find("TLS certificate verification failed for localhost: hostname mismatch") != std::string::npos);
+        CHECK(e.info().attempts == 1);
+        CHECK(s.srv.handshakes() == 0);
+        CHECK(s.srv.bytes_received() == 0);
+
+        auto const with_san = apig::emulator::make_tls_material({.dns_names = {"localhost"}, .ip_addresses = {}});
+        tls_server control(with_san);
+        auto oc = options_for(control.srv, with_san.ca_cert_pem);
+        oc.tls.server_name = "localhost";
+        accepted_with(control.srv, oc);
+    }
+    SUBCASE("CN=127.0.0.1, connecting by IP address") {
+        auto const m = apig::emulator::make_tls_material(
+            {.dns_names = {}, .ip_addresses = {"127.0.0.1"}, .subject_alt_name = false});
+        tls_server s(m);
+        refused_for(s.srv, options_for(s.srv, m.ca_cert_pem), "IP address mismatch");
+
+        auto const with_san = apig::emulator::make_tls_material({.dns_names = {}, .ip_addresses = {"127.0.0.1"}});
+        tls_server control(with_san);
+        accepted_with(control.srv, options_for(control.srv, with_san.ca_cert_pem));
+    }
+}
+
+// Issue 12, class 8: tls.ca_file is read by OpenSSL to its end. A FIFO without a writer would
+// block the constructor forever; a directory or a missing file gave OpenSSL's terse reason.
+// Each is refused by the constructor, before any open, with a message naming the option.
+TEST_CASE("TLS: a tls.ca_file that is not a regular file is refused without reading it") {
+    std::random_device rd;
+    auto const dir = std::filesystem::temp_directory_path() / ("apig-ca-file-" + std::to_string(rd()) + std::to_string(rd()));
+    REQUIRE(std::filesystem::create_directory(dir));
+    struct remove_dir {
+        std::filesystem::path p;
+        ~remove_dir() {
+            std::error_code ignored;
+            std::filesystem::remove_all(p, ignored);
+        }
+    } cleanup{dir};
+    auto const fifo = dir / "ca-fifo.pem";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+
+    auto const m = apig::emulator::make_tls_material();
+    tls_server s(m);
+    for (auto const& [path, why] : std::vector<std::pair<std::filesystem::path, std::string>>{
+             {fifo, "not a regular file (a FIFO, socket or device)"},
+             {dir, "it is a directory"},
+             {dir / "missing.pem", "no such file"},
+             {"/dev/zero", "not a regular file"}}) {
+        CAPTURE(path);
+        auto o = options_for(s.srv, "");
+        o.tls.ca_file = path.string();
+        asio::io_context io;
+        try {
+            apig::client c(io.get_executor(), o);
+            FAIL("tls.ca_file was accepted");
+        } catch (apig::api_error const& e) {
+            std::string const what = e.what();
+            CAPTURE(what);
+            CHECK(e.code() == apig::errc::invalid_argument);
+            CHECK(what.find("tls.ca_file: cannot load '" + path.string() + "': " + why) != std::string::npos);
+        }
+    }
+    CHECK(s.srv.connections() == 0);
+
+    // The control: the CA in a regular file (reached through a symlink) is loaded and trusted.
+    auto const file = dir / "ca.pem";
+    std::ofstream(file) << m.ca_cert_pem;
+    std::filesystem::create_symlink(file, dir / "ca-link.pem");
+    auto o = options_for(s.srv, "");
+    o.tls.ca_file = (dir / "ca-link.pem").string();
+    accepted_with(s.srv, o);
 }

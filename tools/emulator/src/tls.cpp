@@ -189,7 +189,7 @@ tls_material make_tls_material(cert_options const& opts) {
     add_ext(cert.get(), issuer, NID_ext_key_usage, "serverAuth");
     add_ext(cert.get(), issuer, NID_subject_key_identifier, "hash");
     if (!opts.self_signed) add_ext(cert.get(), issuer, NID_authority_key_identifier, "keyid:always");
-    add_san(cert.get(), opts);
+    if (opts.subject_alt_name) add_san(cert.get(), opts);
     if (X509_sign(cert.get(), signer, EVP_sha256()) <= 0) fail("signing the server certificate failed");
 
     std::string cert_pem = to_pem(cert.get());

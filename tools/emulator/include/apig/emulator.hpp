@@ -39,6 +39,12 @@ struct cert_options {
     /// `tls_material::ca_cert_pem` is that certificate: for tests of clients that must refuse
     /// a self-signed certificate. Default: false (a throwaway CA signs it).
     bool self_signed = false;
+    /// Put `dns_names` and `ip_addresses` in a subjectAltName extension. false: no
+    /// subjectAltName at all, the name only in the subject's CN (the first DNS name, else the
+    /// first IP address), for tests of clients that must refuse such a certificate (RFC 6125:
+    /// a CN is not checked when no subjectAltName is present in modern clients either).
+    /// Default: true.
+    bool subject_alt_name = true;
 };
 
 /// Makes a throwaway CA and a server certificate signed by it (EC P-256, SHA-256), with
