@@ -129,8 +129,10 @@ config parse(int argc, char** argv) {
             if (c.limit < 1 || c.limit > 500) throw std::invalid_argument("--limit: 1..500");
         } else if (a == "--concurrency") {
             c.concurrency = static_cast<std::size_t>(to_number(a, next()));
-            if (c.concurrency < 1 || c.concurrency > 1024)
-                throw std::invalid_argument("--concurrency: 1..1024");
+            // The library's bounds: page_options::max_concurrency for a walk (64), and the
+            // pool's max_connections_limit (256) for the loops' connections.
+            if (c.concurrency < 1 || c.concurrency > apig::page_options::max_concurrency)
+                throw std::invalid_argument("--concurrency: 1.." + std::to_string(apig::page_options::max_concurrency));
         } else if (a == "--pages") {
             c.pages = to_number(a, next());
             if (c.pages == 0) throw std::invalid_argument("--pages: at least 1");

@@ -29,6 +29,8 @@ public:
         case errc::resolve_failed: return "host name resolution failed";
         case errc::connect_failed: return "connection failed";
         case errc::credentials_unavailable: return "credentials unavailable";
+        case errc::walk_stalled: return "walk stalled: pages bring no new instance";
+        case errc::walk_limit_exceeded: return "walk limit exceeded";
         }
         return "unknown apig error";
     }

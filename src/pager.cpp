@@ -1,6 +1,9 @@
 // Walks: the pages of a listing requested ahead (up to `concurrency` at once) and handed out in
 // offset order. All state of a walk lives on the client's strand; next() reaches it with an
-// asynchronous operation, so the caller may be on any executor.
+// asynchronous operation, so the caller may be on any executor. What the server sends is
+// checked before any arithmetic; a walk that stalls, passes a limit or its deadline ends with
+// a typed error after the pages received before it (the decisions are the plain functions at
+// the top and take()).
 #include <apig/client.hpp>
 #include <apig/pager.hpp>
 
@@ -14,11 +17,13 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <deque>
 #include <functional>
+#include <limits>
 
 namespace apig {
 namespace asio = boost::asio;
@@ -28,11 +33,89 @@ namespace detail {
 
 using next_signature = void(error_code, std::optional<instance_page>);
 
+// ---- the walk's decisions: plain functions of numbers, no I/O ----------------------------
+// Every number here comes from the caller or the server and is checked before arithmetic.
+namespace {
+
+constexpr std::int64_t max_offset = std::numeric_limits<std::int64_t>::max();
+
+// `offset + n` (both >= 0), or nullopt when it would pass INT64_MAX (or either is negative).
+std::optional<std::int64_t> checked_next_offset(std::int64_t offset, std::int64_t n) noexcept {
+    if (offset < 0 || n < 0 || n > max_offset - offset) return std::nullopt;
+    return offset + n;
+}
+
+// The options' errors, found before any request.
+error_info check_options(page_options const& o) {
+    if (o.page_size < 1 || o.page_size > 500)
+        return invalid_argument("page_options.page_size must be in 1..500 (got " + std::to_string(o.page_size) + ")");
+    if (o.concurrency > page_options::max_concurrency)
+        return invalid_argument("page_options.concurrency must be at most " +
+                                std::to_string(page_options::max_concurrency) + " (got " +
+                                std::to_string(o.concurrency) + ")");
+    if (o.timeout < std::chrono::milliseconds::zero())
+        return invalid_argument("page_options.timeout must be >= 0 (0: no deadline; got " +
+                                std::to_string(o.timeout.count()) + " ms)");
+    return {};
+}
+
+// "; the latest total is N" / "; the server sent no total".
+std::string total_text(std::optional<std::int64_t> total) {
+    return total ? "; the latest total is " + std::to_string(*total) : std::string("; the server sent no total");
+}
+
+error_info stalled_error(std::uint32_t pages, std::int64_t first_offset, std::int64_t last_offset,
+                         std::uint64_t repeated, std::optional<std::int64_t> total) {
+    return make_error(errc::walk_stalled,
+                      "listing pages: " + std::to_string(pages) + " pages in a row (offsets " +
+                          std::to_string(first_offset) + " to " + std::to_string(last_offset) +
+                          ") brought no new instance, only " + std::to_string(repeated) +
+                          " already yielded (page_options.max_stalled_pages = " + std::to_string(pages) +
+                          ")" + total_text(total) + "; the server repeats itself, the walk stops");
+}
+
+error_info offset_overflow_error(std::int64_t offset, std::int64_t received, std::optional<std::int64_t> total) {
+    return make_error(errc::walk_limit_exceeded,
+                      "listing pages: the page at offset " + std::to_string(offset) + " has " +
+                          std::to_string(received) + " instances, which takes the next offset past " +
+                          std::to_string(max_offset) + ", the largest offset" + total_text(total) +
+                          "; the walk stops");
+}
+
+error_info max_pages_error(std::uint64_t max_pages, std::int64_t next_offset, std::optional<std::int64_t> total) {
+    return make_error(errc::walk_limit_exceeded,
+                      "listing pages: the walk needs more than page_options.max_pages = " +
+                          std::to_string(max_pages) + " pages (the next one at offset " +
+                          std::to_string(next_offset) + total_text(total) + "); the walk stops");
+}
+
+error_info max_instances_error(std::uint64_t max_instances, std::optional<std::int64_t> total) {
+    return make_error(errc::walk_limit_exceeded,
+                      "listing pages: the walk has more than page_options.max_instances = " +
+                          std::to_string(max_instances) + " instances" + total_text(total) +
+                          "; the walk stops after that many");
+}
+
+// "1 page", "2 pages".
+std::string count_of(std::uint64_t n, char const* what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+error_info deadline_error(std::chrono::milliseconds timeout, std::uint64_t pages, std::uint64_t instances) {
+    return make_error(errc::timed_out, "listing pages: timed out (page_options.timeout = " +
+                                           std::to_string(timeout.count()) +
+                                           " ms, the walk's overall deadline) after " + count_of(pages, "page") +
+                                           " and " + count_of(instances, "instance"));
+}
+
+}  // namespace
+
 struct walk : std::enable_shared_from_this<walk> {
     // One page request: started, then done, then taken by the caller.
     struct slot {
         std::int64_t offset = 0;
         bool done = false;
+        bool abandoned = false;  // cancelled by the walk's deadline
         error_code ec;
         error_info diag;
         instance_page page;
@@ -71,16 +154,45 @@ struct walk : std::enable_shared_from_this<walk> {
                 finish_with(std::move(e));
                 return;
             }
+            start_deadline();
             launch(next_offset);
         }
         deliver();
     }
 
     error_info validate_options() const {
-        if (opts.page_size < 1 || opts.page_size > 500)
-            return invalid_argument("page_options.page_size must be in 1..500 (got " +
-                                    std::to_string(opts.page_size) + ")");
+        if (auto e = check_options(opts)) return e;
         return validate(request, owner->opts.project_id);
+    }
+
+    // page_options::timeout: from now on, the whole walk.
+    void start_deadline() {
+        if (opts.timeout <= std::chrono::milliseconds::zero()) return;
+        deadline.emplace(owner->strand, opts.timeout);
+        deadline->async_wait([w = weak_from_this()](error_code ec) {
+            if (ec) return;  // cancelled: the walk ended first
+            if (auto self = w.lock()) self->deadline_passed();
+        });
+    }
+
+    // The deadline passed: nothing more is requested, the requests in flight are cancelled,
+    // the pages already received are handed out, then the deadline's error.
+    void deadline_passed() {
+        if (finished) return;
+        finished = true;
+        passed_deadline = true;
+        stop_error = deadline_error(opts.timeout, pages.load(std::memory_order_relaxed),
+                                    instances.load(std::memory_order_relaxed));
+        for (auto& s : slots) {
+            if (s->done) continue;
+            s->abandoned = true;
+            s->cancel.emit(asio::cancellation_type::terminal);
+        }
+        deliver();
+    }
+
+    bool below_max_pages() const {
+        return opts.max_pages == 0 || requests.load(std::memory_order_relaxed) < opts.max_pages;
     }
 
     void launch(std::int64_t offset) {
@@ -107,12 +219,15 @@ struct walk : std::enable_shared_from_this<walk> {
                           })));
     }
 
-    // Starts requests while fewer than `concurrency` pages are in flight or waiting, and the
-    // latest total says there is more. Until the first page has given a total, one at a time.
+    // Starts requests while fewer than `concurrency` pages are in flight or waiting, the
+    // latest total says there is more, and max_pages and the offset range allow. Until the
+    // first page has given a total, one at a time.
     void fill() {
-        while (!finished && planned_ahead && slots.size() < opts.concurrency && next_offset < known_total) {
+        while (!finished && planned_ahead && !offsets_exhausted && slots.size() < opts.concurrency &&
+               next_offset < known_total && below_max_pages()) {
             launch(next_offset);
-            next_offset += opts.page_size;
+            if (auto n = checked_next_offset(next_offset, opts.page_size)) next_offset = *n;
+            else offsets_exhausted = true;  // the page just started is the last one possible
         }
     }
 
@@ -122,49 +237,117 @@ struct walk : std::enable_shared_from_this<walk> {
             auto s = std::move(slots.front());
             slots.pop_front();
             if (s->ec) {
+                if (s->abandoned && stop_error) {  // cancelled by the deadline: its error instead
+                    finish_with(take_stop_error());
+                    return;
+                }
                 error_info e = std::move(s->diag);
                 if (!e.code) e = make_error(s->ec, s->ec.message());
                 finish_with(std::move(e));
                 return;
             }
             if (auto page = take(*s)) {
-                fill();
                 complete(std::move(page));
                 return;
             }
-            fill();
         }
-        if (waiter && slots.empty() && finished) complete(std::nullopt);
+        if (waiter && slots.empty() && finished) {
+            if (stop_error) finish_with(take_stop_error());
+            else complete(std::nullopt);
+        }
     }
 
-    // Accounts for a received page; returns it unless it has nothing to yield.
+    // Accounts for a received page, decides how the walk goes on (and whether it must stop),
+    // and returns the page unless it has nothing to yield.
     std::optional<instance_page> take(slot& s) {
         instance_page& page = s.page;
         auto const received = static_cast<std::int64_t>(page.instances.size());
         bool const first = !first_taken;
         first_taken = true;
-        if (page.total) {
-            if (last_total && *last_total != *page.total) {
-                ++total_changes;
-                event({.what = walk_event::kind::total_changed, .offset = s.offset,
-                       .previous_total = *last_total, .total = *page.total});
-            }
-            last_total = page.total;
-            known_total = *page.total;
-            total.store(*page.total, std::memory_order_relaxed);
-        }
-        if (!planned_ahead) next_offset = s.offset + received;  // sequential until a total is known
-        if (page.total && !planned_ahead) planned_ahead = true;
-        if (received == 0 || received < opts.page_size || (page.total && s.offset + received >= *page.total))
+        note_total(page, s.offset);
+        auto const end = checked_next_offset(s.offset, received);
+        if (!end) {
+            stop(offset_overflow_error(s.offset, received, last_total));
+        } else if (received == 0 || received < opts.page_size || (last_total && *end >= *last_total)) {
             end_walk();
-        else if (!planned_ahead)
-            launch(next_offset);  // no total: keep walking one page at a time
+            if (passed_deadline) stop_error.reset();  // every page came after all
+        } else if (!finished) {  // after the deadline or a stop, nothing more is requested
+            if (!planned_ahead) {
+                next_offset = *end;
+                planned_ahead = page.total.has_value();
+            }
+            go_on();
+        }
 
         if (!opts.keep_duplicates) drop_duplicates(page, s.offset);
+        note_stall(s.offset, received, page.instances.empty());
+        cap_instances(page);
         if (page.instances.empty() && !first) return std::nullopt;
         ++pages;
         instances += page.instances.size();
         return std::move(page);
+    }
+
+    void note_total(instance_page const& page, std::int64_t offset) {
+        if (!page.total) return;
+        if (last_total && *last_total != *page.total) {
+            ++total_changes;
+            event({.what = walk_event::kind::total_changed, .offset = offset,
+                   .previous_total = *last_total, .total = *page.total});
+        }
+        last_total = page.total;
+        known_total = *page.total;
+        total.store(*page.total, std::memory_order_relaxed);
+    }
+
+    // The walk needs the page after the current one: request it (or, planned ahead, fill),
+    // unless max_pages forbids; then nothing is in flight and the walk stops.
+    void go_on() {
+        if (planned_ahead) fill();
+        else if (below_max_pages()) launch(next_offset);  // no total: one page at a time
+        if (!slots.empty()) return;
+        stop(offsets_exhausted ? offset_overflow_error(next_offset, opts.page_size, last_total)
+                               : max_pages_error(opts.max_pages, next_offset, last_total));
+    }
+
+    // A page that brought instances, none of them new, extends a stall; max_stalled_pages in a
+    // row stop the walk (unless it is over anyway).
+    void note_stall(std::int64_t offset, std::int64_t received, bool nothing_new) {
+        if (opts.keep_duplicates || received == 0) return;
+        if (!nothing_new) {
+            stalled = 0;
+            stall_repeated = 0;
+            return;
+        }
+        if (stalled++ == 0) stall_first = offset;
+        stall_repeated += static_cast<std::uint64_t>(received);
+        if (opts.max_stalled_pages != 0 && stalled >= opts.max_stalled_pages)
+            stop(stalled_error(stalled, stall_first, offset, stall_repeated, last_total));
+    }
+
+    // max_instances: the page is cut to what is left; any instance beyond ends the walk (even
+    // on its last page: the list has more than the limit).
+    void cap_instances(instance_page& page) {
+        if (opts.max_instances == 0) return;
+        auto const have = instances.load(std::memory_order_relaxed);
+        auto const room = opts.max_instances > have ? opts.max_instances - have : 0;
+        if (page.instances.size() <= room) return;
+        page.instances.resize(static_cast<std::size_t>(room));
+        if (!stop_error) stop_error = max_instances_error(opts.max_instances, last_total);
+        end_walk();
+    }
+
+    // Ends the walk with `e` after the pages taken so far; nothing if it has ended already.
+    void stop(error_info e) {
+        if (finished) return;
+        stop_error = std::move(e);
+        end_walk();
+    }
+
+    error_info take_stop_error() {
+        error_info e = std::move(*stop_error);
+        stop_error.reset();
+        return e;
     }
 
     // Drops the instances whose id the walk has yielded before, keeping the order. The page's
@@ -203,10 +386,12 @@ struct walk : std::enable_shared_from_this<walk> {
         finished = true;
         for (auto& s : slots) s->cancel.emit(asio::cancellation_type::terminal);
         slots.clear();
+        if (deadline) deadline->cancel();
     }
 
     void finish_with(error_info e) {
         end_walk();
+        stop_error.reset();
         if (waiter_err) *waiter_err = e;
         complete_error(e.code);
     }
@@ -259,7 +444,15 @@ struct walk : std::enable_shared_from_this<walk> {
     bool started = false;
     bool first_taken = false;
     bool planned_ahead = false;
-    bool finished = false;
+    bool finished = false;          // nothing more will be requested
+    bool offsets_exhausted = false;  // next_offset would pass INT64_MAX
+    bool passed_deadline = false;
+    // The error that ends the walk once the pages taken before it have been handed out.
+    std::optional<error_info> stop_error;
+    std::uint32_t stalled = 0;        // pages in a row with nothing new
+    std::int64_t stall_first = 0;     // offset of the first of them
+    std::uint64_t stall_repeated = 0;  // instances they repeated
+    std::optional<asio::steady_timer> deadline;  // page_options::timeout
     std::optional<asio::any_completion_handler<next_signature>> waiter;
     error_info* waiter_err = nullptr;
     asio::any_io_executor waiter_ex;
@@ -362,11 +555,15 @@ instance_generator client::instances(list_request req, page_options opts) {
 }
 
 asio::awaitable<std::vector<instance>> client::list_all(list_request req, page_options opts) {
+    // Reserved from `total`, but never more than the walk's pages in flight could hold: a
+    // server's claim alone must not allocate (a larger list grows the vector as it comes).
+    auto const reserve_cap = static_cast<std::int64_t>(std::clamp<std::size_t>(opts.concurrency, 1, page_options::max_concurrency)) *
+                             std::clamp<std::int32_t>(opts.page_size, 1, 500);
     auto g = pages(std::move(req), std::move(opts));
     std::vector<instance> all;
     while (auto page = co_await g.next()) {
         if (all.empty() && page->total && *page->total > 0)
-            all.reserve(static_cast<std::size_t>(std::min<std::int64_t>(*page->total, 1'000'000)));
+            all.reserve(static_cast<std::size_t>(std::min<std::int64_t>(*page->total, reserve_cap)));
         for (auto& i : page->instances) all.push_back(std::move(i));
     }
     co_return all;

@@ -49,6 +49,18 @@ enum class errc {
     /// The credentials provider threw or handed out unusable credentials (an empty token,
     /// a key pair without an SK, a control character); the message says which.
     credentials_unavailable,
+    /// A walk (`client::pages`, `instances`, `list_all`) stopped because
+    /// `page_options::max_stalled_pages` pages in a row, in offset order, brought no instance
+    /// it had not yielded before: a server that repeats itself (the same page over and over
+    /// with a `total` that says there is more). The message says how many pages, from which
+    /// offset, how many instances they repeated and the latest `total`. Every page received
+    /// before was handed out first. Not retried.
+    walk_stalled,
+    /// A walk reached one of its limits: `page_options::max_pages`, `max_instances`, or the
+    /// largest offset (the next offset would pass INT64_MAX). The message names the limit,
+    /// its value and what was seen. Every page received before was handed out first. Not
+    /// retried.
+    walk_limit_exceeded,
 };
 
 /// The error category of `apig::errc` (name "apig").
@@ -63,20 +75,31 @@ errc errc_from_http_status(unsigned status) noexcept;
 
 /// Everything known about a failed call. Filled by the non-throwing forms and carried by
 /// `api_error`. Never holds a credential: messages are built from fixed text, the request
-/// target and what the server sent.
+/// target and what the server sent, and no 8-byte run of the token, AK, SK, security token
+/// or Authorization value survives in any field (as sent, trimmed or percent-encoded), even
+/// when a server echoes part of one.
 struct error_info {
     /// What failed: an `apig::errc`, or a transport code from Asio / the system.
     boost::system::error_code code{};
     /// One line for a person: what failed and where, e.g.
     /// `HTTP 403 APIC.7106: No permissions to request for the method (request id 5f1c...)`.
+    /// Server text in it is redacted (each range holding a run of a secret becomes
+    /// `<redacted>`), made printable (controls, escape sequences, bidi controls and invalid
+    /// UTF-8 become spaces) and cut (512 bytes per part, "..." appended).
     std::string message{};
     /// HTTP status of the response, or 0 when none was received.
     unsigned http_status = 0;
-    /// The API's `error_code` (or `code`) field, e.g. `APIC.7102`; empty if none.
+    /// The API's `error_code` (or `code`) field, e.g. `APIC.7102`; empty if none. Exactly as
+    /// sent, or `<redacted>` as a whole when it holds a run of a secret: never partly
+    /// rewritten, so it can be compared with the documented codes.
     std::string api_code{};
-    /// The API's `error_msg` (or `message`) field; empty if none.
+    /// The API's `error_msg` (or `message`) field; empty if none. Exactly as sent (not cut,
+    /// control characters kept: make it printable before showing it alone), or `<redacted>` as
+    /// a whole when it holds a run of a secret.
     std::string api_message{};
-    /// The `X-Request-Id` response header; empty if none.
+    /// The `X-Request-Id` response header; empty if none. As sent with control characters as
+    /// spaces and at most 256 bytes (then "..."), or `<redacted>` as a whole when it holds a
+    /// run of a secret.
     std::string request_id{};
     /// Attempts made by the call (retries + 1); 0 when it failed before any attempt.
     int attempts = 0;

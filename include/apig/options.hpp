@@ -29,7 +29,11 @@ struct tls_options {
 /// The client's connections. Like Boost.MySQL's pool_params: each default is what a service
 /// would pick without measuring.
 struct pool_options {
+    /// The largest `max_connections` accepted.
+    static constexpr std::size_t max_connections_limit = 256;
     /// Connections open at once, at most; further calls wait (FIFO) for one. Default 8.
+    /// 1..max_connections_limit: 0 or more fails the client's constructor with
+    /// `errc::invalid_argument` naming the field, the bound and the value.
     std::size_t max_connections = 8;
     /// An idle connection is closed after this long. Default 50 s (servers and load
     /// balancers commonly drop idle keep-alive connections after 60 s; closing first avoids

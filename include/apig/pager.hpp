@@ -17,6 +17,20 @@
 //   second walk can find it.
 // - Every change of `total` between pages is counted (`walk_stats::total_changes`) and
 //   reported to `page_options::on_event`; the walk follows the latest total.
+//
+// What a walk does with a server that lies (every number it sends is checked before use):
+// - A server that repeats itself (the same full page over and over, a `total` that says there
+//   is more) ends the walk with `errc::walk_stalled` once `page_options::max_stalled_pages`
+//   pages in a row brought no new instance.
+// - A walk that would need more than `max_pages` requests, yield more than `max_instances`
+//   instances, or go past the largest offset (INT64_MAX) ends with
+//   `errc::walk_limit_exceeded`; `timeout` bounds the whole walk (`errc::timed_out`).
+// - These errors come after every page received before them has been handed out: the pages
+//   up to the one that showed the problem (and, at the deadline, every page already
+//   received) are yielded first, then next() fails. Requests made ahead are cancelled.
+// - Memory is bounded by `concurrency` (at most `page_options::max_concurrency`) pages,
+//   whatever `total` the server claims, plus the ids seen (about 10 bytes each, at most
+//   `max_instances`).
 
 #include <apig/error.hpp>
 #include <apig/model.hpp>
@@ -24,6 +38,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,15 +64,38 @@ struct walk_event {
 struct page_options {
     /// Page size of every request (1..500). Default 500, the maximum: fewest requests.
     std::int32_t page_size = 500;
-    /// Pages requested at once, once the first page has given `total`. Default 4. Memory is
-    /// bounded by this many pages (in flight or waiting to be taken) plus the one the caller
-    /// holds: when the caller is slow, no new request starts. 1 is a plain sequential walk.
+    /// The largest `concurrency` accepted.
+    static constexpr std::size_t max_concurrency = 64;
+    /// Pages requested at once, once the first page has given `total`: 1..max_concurrency
+    /// (0 is taken as 1; a larger value fails the walk's first next() with
+    /// `errc::invalid_argument`, nothing sent). Default 4. Memory is bounded by this many pages
+    /// (in flight or waiting to be taken) plus the one the caller holds, whatever `total` the
+    /// server claims: when the caller is slow, no new request starts. 1 is a plain sequential
+    /// walk. Requests also wait for a connection (`pool_options::max_connections`).
     std::size_t concurrency = 4;
-    /// Yield an instance id again when it comes again (no dedup, no memory for ids).
-    /// Default false.
+    /// Yield an instance id again when it comes again (no dedup, no memory for ids; then
+    /// `max_stalled_pages` does not apply). Default false.
     bool keep_duplicates = false;
     /// Called for every walk_event, on the client's strand. Default: none.
     std::function<void(walk_event const&)> on_event{};
+    /// The whole walk's deadline, counted from its first next(): when it passes, the requests
+    /// in flight are cancelled, the pages already received are handed out, then next() fails
+    /// with `errc::timed_out` naming `page_options.timeout`. Default 0: none (each request is
+    /// still bounded by `client_options::timeouts`). Negative: `errc::invalid_argument`.
+    std::chrono::milliseconds timeout{0};
+    /// Page requests a walk may make; a walk that needs more fails with
+    /// `errc::walk_limit_exceeded` after the pages received. Default 2,000,000: a list of
+    /// 1,000,000 instances still fits at page_size 1 (a real list of APIG instances is a few
+    /// hundred). 0: no limit.
+    std::uint64_t max_pages = 2'000'000;
+    /// Instances a walk may yield; a walk that has more yields exactly this many, then fails
+    /// with `errc::walk_limit_exceeded`. Default 10,000,000. 0: no limit.
+    std::uint64_t max_instances = 10'000'000;
+    /// Pages in a row (in offset order) that may bring no new instance (every instance an id
+    /// already yielded) before the walk fails with `errc::walk_stalled`: a server that repeats
+    /// itself. Default 8 (inserts at the front of a changing list repeat a few instances a
+    /// page, not whole pages). 0: never. Ignored with keep_duplicates.
+    std::uint32_t max_stalled_pages = 8;
 };
 
 /// Counters of one walk.
@@ -88,7 +126,10 @@ public:
 
     /// The next page; nullopt when the walk is over. A failed request ends the walk: its
     /// error is thrown here (`api_error`) as the walk's last element, and later calls return
-    /// nullopt. Cancelling the awaiting coroutine ends the walk with `operation_aborted`.
+    /// nullopt. So do the walk's own limits (`errc::walk_stalled`, `walk_limit_exceeded`,
+    /// `timed_out` for `page_options::timeout`), after the pages received before them, and bad
+    /// options (`invalid_argument`, on the first call, nothing sent). Cancelling the awaiting
+    /// coroutine ends the walk with `operation_aborted`.
     boost::asio::awaitable<std::optional<instance_page>> next();
     /// As above, without exceptions: on failure returns nullopt and fills `err` (cleared
     /// otherwise).

@@ -485,6 +485,8 @@ TEST_CASE("retry: classify failures that are never retried") {
         apig::errc::tls_verification_failed,
         apig::errc::tls_handshake_failed,  // a TLS alert: the server's definitive answer
         apig::errc::credentials_unavailable,
+        apig::errc::walk_stalled,         // a server repeating itself: asking again cannot help
+        apig::errc::walk_limit_exceeded,
         apig::errc::invalid_argument,
         apig::errc::response_too_large,
         boost::asio::error::access_denied,

@@ -4,9 +4,9 @@
 
 namespace apig::cli {
 
-int exit_status_for(boost::system::error_code const& ec) noexcept {
+int exit_status_for(boost::system::error_code const& ec, bool requests_sent) noexcept {
     if (!ec) return exit_ok;
-    if (ec == apig::errc::invalid_argument) return exit_usage;
+    if (ec == apig::errc::invalid_argument) return requests_sent ? exit_failure : exit_usage;
     if (ec == apig::errc::unauthorized || ec == apig::errc::forbidden) return exit_auth;
     return exit_failure;
 }

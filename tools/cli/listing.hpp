@@ -22,9 +22,11 @@ enum exit_status : int {
     exit_failure = 4,
 };
 
-/// The exit status for a failed call: `errc::invalid_argument` (rejected before any I/O) is
-/// a usage error, `unauthorized` / `forbidden` are 3, everything else 4.
-int exit_status_for(boost::system::error_code const& ec) noexcept;
+/// The exit status for a failure: `errc::invalid_argument` rejected before any request is a
+/// usage error (2); once a request was sent (`requests_sent`) every failure is a runtime one,
+/// so a walk's failure never maps to 2. `unauthorized` / `forbidden` are 3, everything else
+/// (the walk's own `walk_stalled`, `walk_limit_exceeded`, `timed_out` included) 4.
+int exit_status_for(boost::system::error_code const& ec, bool requests_sent = false) noexcept;
 
 /// Pages a walk from `offset` with `page_size` should take when the list holds `total`
 /// instances: ceil((total - offset) / page_size), at least 1 (an empty listing, or an offset
