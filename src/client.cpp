@@ -39,13 +39,14 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-// The token or key pair of options that hold no provider.
+// The token or key pair of options that hold no provider, trimmed.
 credentials fixed_credentials(client_credentials const& c) {
-    if (auto const* t = std::get_if<token_credentials>(&c)) return *t;
-    return std::get<aksk_credentials>(c);
+    if (auto const* t = std::get_if<token_credentials>(&c)) return auth::trimmed(*t);
+    return auth::trimmed(std::get<aksk_credentials>(c));
 }
 
-// Text a provider's exception carried, with the credentials it may have quoted redacted.
+// Text a provider's exception carried, with the credentials it may have quoted redacted, made
+// printable and cut (server_text: a provider may quote what IAM answered).
 std::string redacted_what(std::exception_ptr ep, credentials const* last) {
     std::string text;
     try {
@@ -55,9 +56,9 @@ std::string redacted_what(std::exception_ptr ep, credentials const* last) {
     } catch (...) {
         text = "an exception that is not a std::exception";
     }
-    if (last)
-        for (auto secret : auth::secrets(*last)) redact(text, secret);
-    return text;
+    std::array<std::string_view, 4> secrets{};
+    if (last) secrets = auth::secrets(*last);
+    return server_text(text, 512, secrets);
 }
 
 std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
@@ -65,33 +66,35 @@ std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; 
 // `https://host[:port]` → where to connect. Anything else is refused with the reason.
 http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls, bool allow_http) {
     if (endpoint.empty()) throw_invalid_argument("endpoint must be set (https://host[:port])");
+    // The caller's text, as it may reach a log or a terminal: no control or bidi character.
+    std::string const shown = printable(endpoint, 256);
     auto r = boost::urls::parse_absolute_uri(endpoint);
     if (!r)
-        throw_invalid_argument("endpoint '" + endpoint +
+        throw_invalid_argument("endpoint '" + shown +
                                "' is not an absolute URL (https://host[:port] expected)");
     auto const& u = *r;
     bool const plain = u.scheme_id() == boost::urls::scheme::http;
     if (plain && !allow_http)
-        throw_invalid_argument("endpoint '" + endpoint +
+        throw_invalid_argument("endpoint '" + shown +
                                "': http:// sends the credentials in clear text; use https:// (or set "
                                "allow_insecure_http for a test server you control)");
     if (!plain && u.scheme_id() != boost::urls::scheme::https)
-        throw_invalid_argument("endpoint '" + endpoint + "': the scheme must be https");
+        throw_invalid_argument("endpoint '" + shown + "': the scheme must be https");
     if (u.has_userinfo()) throw_invalid_argument("endpoint: user info is not allowed");
     if (u.has_query() || u.has_fragment())
-        throw_invalid_argument("endpoint '" + endpoint + "': a query or fragment is not allowed");
+        throw_invalid_argument("endpoint '" + shown + "': a query or fragment is not allowed");
     if (!u.encoded_path().empty() && u.encoded_path() != "/")
-        throw_invalid_argument("endpoint '" + endpoint + "': a path is not allowed (https://host[:port])");
+        throw_invalid_argument("endpoint '" + shown + "': a path is not allowed (https://host[:port])");
     http::target_host t;
     switch (u.host_type()) {
     case boost::urls::host_type::name: t.host = u.host_name(); break;
     case boost::urls::host_type::ipv4:
     case boost::urls::host_type::ipv6: t.host = u.host_address(); break;
-    default: throw_invalid_argument("endpoint '" + endpoint + "': a host name or IP address is required");
+    default: throw_invalid_argument("endpoint '" + shown + "': a host name or IP address is required");
     }
-    if (t.host.empty()) throw_invalid_argument("endpoint '" + endpoint + "': the host is empty");
+    if (t.host.empty()) throw_invalid_argument("endpoint '" + shown + "': the host is empty");
     if (u.has_port() && u.port_number() == 0)
-        throw_invalid_argument("endpoint '" + endpoint + "': the port must be 1..65535");
+        throw_invalid_argument("endpoint '" + shown + "': the port must be 1..65535");
     t.port = u.has_port() ? std::string(u.port()) : plain ? "80" : "443";
     t.tls = !plain;
     t.host_header = std::string(u.encoded_host_and_port());
@@ -119,6 +122,10 @@ client_options checked(client_options o) {
         throw_invalid_argument("tls.server_name contains a control character (CR, LF, NUL, ...)");
     if (o.max_body_bytes == 0) throw_invalid_argument("max_body_bytes must be > 0");
     if (o.pool.max_connections == 0) throw_invalid_argument("pool.max_connections must be >= 1");
+    if (o.pool.max_connections > pool_options::max_connections_limit)
+        throw_invalid_argument("pool.max_connections must be at most " +
+                               std::to_string(pool_options::max_connections_limit) + " (got " +
+                               std::to_string(o.pool.max_connections) + ")");
     auto const positive = [](milliseconds d, char const* name) {
         if (d <= milliseconds::zero()) throw_invalid_argument(std::string(name) + " must be > 0");
     };
@@ -167,7 +174,7 @@ std::variant<credentials, error_info> client::impl::current_credentials() const 
     if (!provider) return fixed;
     credentials c;
     try {
-        c = provider->current();
+        c = auth::trimmed(provider->current());
     } catch (...) {
         return make_error(errc::credentials_unavailable,
                           "the credentials provider's current() threw: " +
@@ -187,7 +194,7 @@ asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::i
     if (fresh == rejected) {  // nobody moved on yet: ask for newer ones
         std::exception_ptr failure;
         try {
-            fresh = co_await provider->refresh(rejected);
+            fresh = auth::trimmed(co_await provider->refresh(rejected));
         } catch (...) {
             failure = std::current_exception();
         }
@@ -288,9 +295,11 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
         co_return r;
     }
     auto const start = steady::now();
-    // A kept-alive connection the server closed while idle fails before any response byte;
-    // the request is then replayed once on a new connection (GET is idempotent). This is
-    // not a retry: the request never reached the server.
+    auto const secrets = auth::attempt_secrets(used, msg);
+    // A kept-alive connection the server closed or wrote to while idle is not used at all (the
+    // pool drops it at checkout). If the close arrives after the checkout, the exchange fails
+    // before any response byte; the request is then replayed once on a new connection (GET is
+    // idempotent). This is not a retry: the request never reached the server.
     for (bool replayed = false;; replayed = true) {
         r.reused = lease.reused() && lease.get()->reusable();
         if (!r.reused) {
@@ -306,16 +315,33 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
         r.out = http::exchange_result{};
         requests.fetch_add(1, std::memory_order_relaxed);
         auto e = co_await lease.get()->exchange(msg, r.page, opts.max_body_bytes,
-                                                limit(opts.timeouts.attempt, "timeouts.attempt", deadline), r.out);
+                                                limit(opts.timeouts.attempt, "timeouts.attempt", deadline), r.out,
+                                                secrets);
         bytes.fetch_add(r.out.bytes, std::memory_order_relaxed);
+        if (r.out.closed_behind) counters.discarded.fetch_add(1, std::memory_order_relaxed);
+        if (r.out.unrequested) {
+            counters.unrequested.fetch_add(1, std::memory_order_relaxed);
+            log(log_level::warning, "the server sent more than the response (HTTP " + std::to_string(r.out.status) +
+                                        "); the connection was closed and the extra bytes dropped");
+        }
         if (!e) {
             if (r.out.status != 200) {
-                auto const secrets = auth::secrets(used);
                 r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text, {}, secrets);
                 if (r.out.status / 100 == 3) {
-                    std::string where = printable(r.out.location, 256);
-                    for (auto secret : secrets) redact(where, secret);
-                    r.error.message += "; redirects are not followed";
+                    std::string const where = server_text(r.out.location, 256, secrets);
+                    switch (r.out.status) {
+                    case 301: case 302: case 303: case 307: case 308:
+                        r.error.message += "; redirects are not followed";
+                        break;
+                    case 304:  // answers a conditional request: the client sends none
+                        r.error.message += "; no conditional request was sent (no If-None-Match or "
+                                           "If-Modified-Since), so there is nothing a 304 could leave unmodified";
+                        break;
+                    default:
+                        r.error.message += "; not a redirect (only 301, 302, 303, 307 and 308 are), and not an "
+                                           "answer to this request";
+                        break;
+                    }
                     if (!where.empty()) r.error.message += " (Location: " + where + ")";
                 }
                 add_request_id(r.error, r.out.request_id, secrets);
@@ -330,7 +356,7 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
             log(log_level::debug, "a kept-alive connection was closed by the server; resending on a new one");
             continue;
         }
-        add_request_id(e, r.out.request_id, auth::secrets(used));
+        add_request_id(e, r.out.request_id, secrets);
         e.http_status = r.out.status;
         r.error = std::move(e);
         break;
@@ -444,7 +470,13 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
             auto const wait = backoff_for(n, r.out.retry_after);
             if (steady::now() + wait >= deadline) {
                 budget.on_success(cost);  // the retry never happens: give its tokens back
-                e.message += "; then the call's overall deadline (" + deadline_name() +
+                if (e.code == errc::timed_out && e.message.find(deadline_name()) != std::string::npos) {
+                    // The attempt itself was cut short by the overall deadline and says so:
+                    // naming the deadline again would only repeat it.
+                    if (n > 1) why = " (after " + std::to_string(n) + " attempts)";
+                    break;
+                }
+                e.message += "; then the call's overall deadline (timeouts.total = " + ms_text(opts.timeouts.total) +
                              ") left no time for the " + ms_text(wait) + " wait before attempt " +
                              std::to_string(n + 1) + " (" + std::to_string(n) + (n == 1 ? " attempt)" : " attempts)");
                 e.code = errc::timed_out;
@@ -493,6 +525,8 @@ client_stats client::stats() const noexcept {
             .created = c.created.load(relaxed),
             .reused = c.reused.load(relaxed),
             .waits = c.waits.load(relaxed),
+            .discarded = c.discarded.load(relaxed),
+            .unrequested = c.unrequested.load(relaxed),
             .requests = impl_->requests.load(relaxed),
             .retries = impl_->retries.load(relaxed),
             .replays = impl_->replays.load(relaxed),

@@ -1,4 +1,5 @@
 #include "cli_options.hpp"
+#include "output.hpp"  // sanitize_for_terminal, truncate_to_width
 
 #include <apig/environment.hpp>
 #include <apig/region.hpp>
@@ -20,6 +21,12 @@
 #include <system_error>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth/signer.hpp"  // apig::auth::trim
+
 namespace apig::cli {
 namespace {
 
@@ -30,18 +37,13 @@ constexpr std::size_t max_token_bytes = std::size_t{1} << 20;
 /// --timeout upper bound; also keeps the conversion to milliseconds far from overflow.
 constexpr double max_timeout_seconds = 86400.0;
 
-/// A value from the command line quoted for an error message: control characters replaced
-/// and length capped, so a stray argument cannot garble the terminal or flood the message.
+/// A value from the command line quoted for an error message, exactly as typed but made
+/// printable (sanitize_for_terminal: controls, bidi overrides and invalid UTF-8 become U+FFFD)
+/// and capped at 64 columns ("…" when cut, on a character boundary), so a stray argument can
+/// neither garble the terminal nor flood the message.
 std::string quote(std::string_view v) {
-    constexpr std::size_t max_len = 64;
-    std::string out = "'";
-    for (std::size_t i = 0; i < v.size() && i < max_len; ++i) {
-        auto const c = static_cast<unsigned char>(v[i]);
-        out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-    }
-    if (v.size() > max_len) out += "...";
-    out += '\'';
-    return out;
+    constexpr std::size_t max_width = 64;
+    return "'" + truncate_to_width(sanitize_for_terminal(v), max_width) + "'";
 }
 
 enum class int_parse { ok, not_a_number, out_of_range };
@@ -109,13 +111,15 @@ std::optional<std::string> secret_option_refusal(std::string_view name) {
            " from the process list); " + instead;
 }
 
-/// A positive int option (--max-attempts, --max-connections, --concurrency).
+/// A positive int option (--max-attempts, --max-connections, --concurrency), at most `max`
+/// when given (the library's bound for the field it sets).
 std::optional<std::string> parse_positive(std::string_view name, std::string_view v,
-                                          std::optional<int>& out) {
+                                          std::optional<int>& out,
+                                          std::optional<std::size_t> max = std::nullopt) {
     int n = 0;
     switch (parse_int(v, n)) {
     case int_parse::ok:
-        if (n >= 1) {
+        if (n >= 1 && (!max || static_cast<std::size_t>(n) <= *max)) {
             out = n;
             return std::nullopt;
         }
@@ -124,6 +128,8 @@ std::optional<std::string> parse_positive(std::string_view name, std::string_vie
     case int_parse::not_a_number:
         return std::string(name) + ": expected an integer, got " + quote(v);
     }
+    if (max)
+        return std::string(name) + ": must be an integer in 1.." + std::to_string(*max) + ", got " + quote(v);
     return std::string(name) + ": must be an integer >= 1, got " + quote(v);
 }
 
@@ -165,26 +171,37 @@ std::optional<std::string> apply_value(options& o, bool& limit_given, std::strin
     else if (name == "--instance-id") o.request.instance_id.emplace(v);
     else if (name == "--instance-name") o.request.instance_name.emplace(v);
     else if (name == "--offset") {
-        switch (parse_int(v, o.request.offset)) {
-        case int_parse::ok: break;
-        case int_parse::not_a_number: return "--offset: expected an integer, got " + quote(v);
-        case int_parse::out_of_range: return "--offset: out of range: " + quote(v);
-        }
-    } else if (name == "--limit") {
+        // The range is checked here, not only by apig::validate later, so that the error
+        // quotes what was typed rather than a converted number.
         std::int64_t n = 0;
         switch (parse_int(v, n)) {
-        case int_parse::ok: break;
-        case int_parse::not_a_number: return "--limit: expected an integer, got " + quote(v);
+        case int_parse::ok:
+            if (n >= 0) break;
+            [[fallthrough]];
         case int_parse::out_of_range:
-            n = v.starts_with('-') ? std::numeric_limits<std::int64_t>::min()
-                                   : std::numeric_limits<std::int64_t>::max();
-            break;
+            return "--offset: must be an integer in 0.." +
+                   std::to_string(std::numeric_limits<std::int64_t>::max()) + ", got " + quote(v);
+        case int_parse::not_a_number: return "--offset: expected an integer, got " + quote(v);
         }
-        // Saturate instead of failing here: apig::validate then reports the range (1..500)
-        // in the same words as for any other bad limit.
-        o.request.limit = static_cast<std::int32_t>(
-            std::clamp<std::int64_t>(n, std::numeric_limits<std::int32_t>::min(),
-                                     std::numeric_limits<std::int32_t>::max()));
+        o.request.offset = n;
+    } else if (name == "--limit") {
+        // In range when apig::validate accepts it (the library's rule); the error quotes what
+        // was typed (validate would show a converted number).
+        std::int32_t n = 0;
+        auto parsed = parse_int(v, n);
+        if (parsed == int_parse::ok) {
+            list_request probe;
+            probe.limit = n;
+            if (apig::validate(probe, "p")) parsed = int_parse::out_of_range;
+        }
+        switch (parsed) {
+        case int_parse::ok: break;
+        case int_parse::out_of_range:
+            return "--limit: must be an integer in 1.." + std::to_string(all_default_limit) + ", got " +
+                   quote(v);
+        case int_parse::not_a_number: return "--limit: expected an integer, got " + quote(v);
+        }
+        o.request.limit = n;
         limit_given = true;
     } else if (name == "--status") {
         auto const s = apig::from_string<apig::status>(v);
@@ -197,9 +214,13 @@ std::optional<std::string> apply_value(options& o, bool& limit_given, std::strin
         if (!f)
             return "--format: expected one of table, json, jsonl, csv, none; got " + quote(v);
         o.format = *f;
-    } else if (name == "--max-attempts") return parse_positive(name, v, o.max_attempts);
-    else if (name == "--max-connections") return parse_positive(name, v, o.max_connections);
-    else if (name == "--concurrency") return parse_positive(name, v, o.concurrency);
+    } else if (name == "--max-attempts")
+        return parse_positive(name, v, o.max_attempts,
+                              static_cast<std::size_t>(std::numeric_limits<int>::max()));
+    else if (name == "--max-connections")
+        return parse_positive(name, v, o.max_connections, apig::pool_options::max_connections_limit);
+    else if (name == "--concurrency")
+        return parse_positive(name, v, o.concurrency, apig::page_options::max_concurrency);
     else if (name == "--timeout") return parse_timeout(v, o.timeout);
     return std::nullopt;
 }
@@ -376,15 +397,19 @@ std::string usage_text() {
     s += "                         removed); wins over credentials in the environment\n";
     s += "  --ca-file PEM          also trust the CA certificates in this PEM file\n";
     s += "  --insecure             do not verify the server's certificate (testing only)\n";
-    s += "  --timeout SECONDS      limit of each request (one page), retries and waits\n";
-    s += "                         included; > 0, may be fractional (default " +
-         seconds_text(apig::timeout_options{}.total) + ")\n";
+    s += "  --timeout SECONDS      limit of the whole command, with --all the whole walk\n";
+    s += "                         (every request, retry and wait) included; > 0, may be\n";
+    s += "                         fractional. Without it, each request has its own\n";
+    s += "                         limit (default " + seconds_text(apig::timeout_options{}.total) +
+         ") and a walk has none\n";
     s += "  --max-attempts N       attempts per request, the first included, >= 1; 1 means\n";
     s += "                         no retry (default " +
          std::to_string(apig::retry_policy{}.max_attempts) + ")\n";
-    s += "  --max-connections N    connections open at once, >= 1 (default " +
+    s += "  --max-connections N    connections open at once, 1.." +
+         std::to_string(apig::pool_options::max_connections_limit) + " (default " +
          std::to_string(apig::pool_options{}.max_connections) + ")\n";
-    s += "  --concurrency N        with --all: pages requested at once, >= 1 (default " +
+    s += "  --concurrency N        with --all: pages requested at once, 1.." +
+         std::to_string(apig::page_options::max_concurrency) + " (default " +
          std::to_string(apig::page_options{}.concurrency) + ")\n";
     s += "\n";
     s += "Selection:\n";
@@ -425,21 +450,42 @@ std::string usage_text() {
     return s;
 }
 
-std::string_view trim_trailing_whitespace(std::string_view s) noexcept {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
-                          s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
+namespace {
+
+/// What a file that is not a regular one is, for the message.
+char const* file_kind(mode_t mode) noexcept {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    return "not a regular file";
 }
+
+}  // namespace
 
 token_result load_token_file(std::string const& path) {
     token_result r;
     std::string const source = "--token-file " + quote(path);
     std::string raw;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
-                                                      &std::fclose);
-    if (!f) {
+    // O_NONBLOCK: opening a FIFO without a writer must not wait for one. Only a regular file
+    // is read: a FIFO or a device could block forever or never end.
+    int const fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         int const err = errno;  // before anything else can change it
+        r.error = "cannot read " + source + ": " + std::strerror(err);
+        return r;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r.error = source + " is " + file_kind(st.st_mode) + ", not a regular file holding the token";
+        ::close(fd);
+        return r;
+    }
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(::fdopen(fd, "rb"), &std::fclose);
+    if (!f) {
+        int const err = errno;
+        ::close(fd);
         r.error = "cannot read " + source + ": " + std::strerror(err);
         return r;
     }
@@ -458,7 +504,9 @@ token_result load_token_file(std::string const& path) {
         r.error = "cannot read " + source + ": " + std::strerror(err);
         return r;
     }
-    auto const token = trim_trailing_whitespace(raw);
+    // Whitespace around the token (an indented line, the final newline) is not part of it:
+    // the same trim as the library's (apig::auth::trim).
+    auto const token = apig::auth::trim(raw);
     if (token.empty()) {
         r.error = source + " is empty";
         return r;

@@ -55,12 +55,15 @@ struct options {
     bool quiet = false;
     /// --max-attempts: client_options::retry.max_attempts (unset: the library's default).
     std::optional<int> max_attempts;
-    /// --timeout, rounded up to whole milliseconds: client_options::timeouts.total, the
-    /// overall limit of each call (one page), retries and waits included.
+    /// --timeout, rounded up to whole milliseconds (0 < t <= 86400 s): the whole command's
+    /// limit. It becomes client_options::timeouts.total (each call, retries and waits
+    /// included) and, with --all, page_options::timeout (the whole walk).
     std::optional<std::chrono::milliseconds> timeout;
-    /// --max-connections: client_options::pool.max_connections.
+    /// --max-connections: client_options::pool.max_connections, 1..pool_options::
+    /// max_connections_limit (a larger value is a usage error).
     std::optional<int> max_connections;
-    /// --concurrency: page_options::concurrency of the walk; only with --all (or --demo).
+    /// --concurrency: page_options::concurrency of the walk, 1..page_options::max_concurrency;
+    /// only with --all (or --demo).
     std::optional<int> concurrency;
 };
 
@@ -101,12 +104,11 @@ struct token_result {
     std::string error;
 };
 
-/// The content of the --token-file `path`, with trailing whitespace (the usual final newline)
-/// removed. Fails if the file cannot be read, is empty, too large, or contains control
-/// characters (which could split the HTTP header the token is sent in).
+/// The content of the --token-file `path`, with the whitespace around it (leading spaces, the
+/// usual final newline) removed. Fails, without waiting, if the file cannot be read, is not a
+/// regular file (a FIFO, a device, a directory: a FIFO without a writer would block forever),
+/// is empty, too large, or contains control characters (which could split the HTTP header the
+/// token is sent in).
 token_result load_token_file(std::string const& path);
-
-/// `s` without trailing spaces, tabs, CR and LF.
-std::string_view trim_trailing_whitespace(std::string_view s) noexcept;
 
 }  // namespace apig::cli

@@ -42,13 +42,11 @@ namespace cli = apig::cli;
 /// Instances the --demo emulator serves: more than two pages of the demo's default limit.
 constexpr std::size_t demo_instance_count = 250;
 
-void print_error(std::string_view message) {
-    std::cerr << cli::program_name << ": error: " << message << '\n';
-}
+/// Every error and warning line goes through cli::diagnostic_line, the one stderr filter:
+/// messages carry server and user text (an API's error message, a quoted option value).
+void print_error(std::string_view message) { std::cerr << cli::diagnostic_line("error", message); }
 
-void print_warning(std::string_view message) {
-    std::cerr << cli::program_name << ": warning: " << message << '\n';
-}
+void print_warning(std::string_view message) { std::cerr << cli::diagnostic_line("warning", message); }
 
 /// How often the progress line is redrawn, at most; a listing that ends sooner shows none.
 constexpr std::chrono::milliseconds progress_interval{100};
@@ -59,6 +57,8 @@ struct listing_counts {
     std::uint64_t instances = 0;
     /// `total` of the last page that had one.
     std::optional<std::int64_t> total;
+    /// Instances the walk dropped as repeated ids (walk_stats::duplicates_dropped).
+    std::uint64_t duplicates = 0;
 };
 
 /// Lists one page, or with --all (and --demo) walks every page with the library's pager,
@@ -83,9 +83,16 @@ boost::asio::awaitable<apig::error_info> list_pages(apig::client& client, cli::o
         apig::page_options popts;
         popts.page_size = opts.request.limit;
         if (opts.concurrency) popts.concurrency = static_cast<std::size_t>(*opts.concurrency);
+        // --timeout bounds the whole command: the walk as a whole, not only each request.
+        if (opts.timeout) popts.timeout = *opts.timeout;
         auto pages = client.pages(opts.request, std::move(popts));
-        while (auto page = co_await pages.next())
+        apig::error_info failure;
+        while (auto page = co_await pages.next(failure)) {
+            counts.duplicates = pages.stats().duplicates_dropped;
             if (!take(*page)) break;  // leaving the loop cancels the pages still in flight
+        }
+        counts.duplicates = pages.stats().duplicates_dropped;
+        co_return failure;
     } catch (apig::api_error const& e) {
         co_return e.info();
     }
@@ -126,6 +133,7 @@ int run(cli::options const& opts, apig::client_options copts) {
     if (opts.insecure)
         print_warning("--insecure: the server's certificate is not verified; anyone on the "
                       "network path can read (and replay) the credentials sent and the data");
+    // --timeout: each call's limit here, and the walk's as a whole in list_pages.
     if (opts.timeout) copts.timeouts.total = *opts.timeout;
     if (opts.max_attempts) copts.retry.max_attempts = *opts.max_attempts;
     if (opts.max_connections) copts.pool.max_connections = static_cast<std::size_t>(*opts.max_connections);
@@ -184,11 +192,17 @@ int run(cli::options const& opts, apig::client_options copts) {
         stats.seconds = elapsed.count();
         stats.complete = !failed;
         stats.retries = client->stats().retries;
+        stats.duplicates = counts.duplicates;
         std::cerr << cli::format_summary(stats) << '\n';
     }
     if (!failed) return cli::exit_ok;
-    print_error(failure.message.empty() ? failure.code.message() : failure.message);
-    return cli::exit_status_for(failure.code);
+    std::string message = failure.message.empty() ? failure.code.message() : failure.message;
+    // Every time limit of the run is --timeout's: say so in the user's terms.
+    if (failure.code == apig::errc::timed_out && opts.timeout)
+        message += " (--timeout " + std::to_string(opts.timeout->count()) + " ms)";
+    print_error(message);
+    // Once a request was sent, no failure is a usage error (exit 2 means nothing was sent).
+    return cli::exit_status_for(failure.code, client->stats().requests > 0);
 }
 
 /// --demo: an in-process emulator with its own throwaway CA. The client trusts exactly that
@@ -224,7 +238,7 @@ int run_remote(cli::options const& opts) {
         return cli::exit_usage;
     }
     if (!opts.quiet && !choice.notice.empty())
-        std::cerr << cli::program_name << ": " << choice.notice << '\n';
+        std::cerr << cli::diagnostic_line("", choice.notice);
     apig::client_options copts;
     copts.endpoint = opts.endpoint;
     copts.region = opts.region;

@@ -369,12 +369,29 @@ std::string format_utc(std::int64_t epoch_ms, bool with_millis) {
     return out;
 }
 
+std::string diagnostic_line(std::string_view severity, std::string_view message) {
+    std::string out(program_name);
+    out += ": ";
+    if (!severity.empty()) {
+        out.append(severity);
+        out += ": ";
+    }
+    out += truncate_to_width(sanitize_for_terminal(message), max_diagnostic_width);
+    out += '\n';
+    return out;
+}
+
 std::string csv_field(std::string_view s) {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+    // Checked on the value as received: a leading tab or CR is replaced below, but a
+    // spreadsheet that trims it would see the formula behind it.
+    bool const formula = !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos;
+    std::string text = sanitize_for_terminal(s);  // no CR or LF is left to quote
+    if (!formula && text.find_first_of(",\"") == std::string::npos) return text;
     std::string out;
-    out.reserve(s.size() + 2);
+    out.reserve(text.size() + 3);
     out += '"';
-    for (char const c : s) {
+    if (formula) out += '\'';
+    for (char const c : text) {
         if (c == '"') out += '"';
         out += c;
     }
@@ -393,6 +410,11 @@ std::string csv_row(instance const& inst) {
         if (!first) row += ',';
         if (v) row += csv_field(*v);
     };
+    // Written by the CLI from an integer (digits, a '-', a timestamp): no formula, no quoting.
+    auto const number = [&row](std::optional<std::string_view> v) {
+        row += ',';
+        if (v) row.append(*v);
+    };
     // Enumerations are written in their wire form (numbers stay numbers), as in the API.
     std::optional<std::string> instance_status, create_time, charging_mode;
     if (inst.instance_status) instance_status = std::to_string(inst.instance_status->code());
@@ -406,12 +428,12 @@ std::string csv_row(instance const& inst) {
     field(view(inst.id), true);
     field(view(inst.instance_name));
     field(status);
-    field(view(instance_status));
+    number(view(instance_status));
     field(spec);
     field(view(inst.type));
-    field(view(create_time));
+    number(view(create_time));
     field(view(inst.eip_address));
-    field(view(charging_mode));
+    number(view(charging_mode));
     field(view(inst.enterprise_project_id));
     field(lb);
     return row;
@@ -431,6 +453,8 @@ std::string format_summary(listing_stats const& s) {
     std::snprintf(buf, sizeof buf, "%.3f s", s.seconds);
     out += buf;
     if (s.retries) out += ", " + std::to_string(s.retries) + (s.retries == 1 ? " retry" : " retries");
+    if (s.duplicates)
+        out += ", " + std::to_string(s.duplicates) + (s.duplicates == 1 ? " duplicate" : " duplicates") + " dropped";
     if (!s.complete) out += ", incomplete";
     return out;
 }

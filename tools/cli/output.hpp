@@ -46,18 +46,42 @@ std::string sanitize_for_terminal(std::string_view s);
 /// `s` cut to at most `max_width` columns, ending in "…" when cut. Expects sanitized text.
 std::string truncate_to_width(std::string_view s, std::size_t max_width);
 
+/// The longest message a diagnostic line shows, in terminal columns; longer ones end in "…".
+inline constexpr std::size_t max_diagnostic_width = 4096;
+
+/// The one filter for everything the CLI writes to stderr besides the progress line: the
+/// line `apig-instances: <severity>: <message>\n` (`apig-instances: <message>\n` when
+/// `severity` is empty), with `message` passed through sanitize_for_terminal and cut to
+/// max_diagnostic_width. Error text holds server- and user-derived parts (an API's error
+/// message, a quoted option value, a file name): this keeps escape sequences, C0/C1 controls,
+/// bidi overrides and invalid UTF-8 in them from reaching the terminal, and keeps the message
+/// on one line.
+std::string diagnostic_line(std::string_view severity, std::string_view message);
+
 /// `epoch_ms` as ISO-8601 UTC: `2020-03-27T09:53:45Z`, or with `with_millis`
 /// `2020-03-27T09:53:45.070Z`. Years outside 0000..9999 (nonsense from the server) have no
 /// plain ISO-8601 form; the raw number is returned instead so nothing is lost.
 std::string format_utc(std::int64_t epoch_ms, bool with_millis);
 
-/// One CSV field with RFC 4180 quoting: quoted when it contains `,`, `"`, CR or LF, with
-/// `"` doubled.
+/// One CSV cell of text (server data), safe to open in a spreadsheet:
+/// - control characters (C0 with CR, LF and tab, DEL, C1), bidi overrides and isolates, line
+///   and paragraph separators and invalid UTF-8 become U+FFFD (as in sanitize_for_terminal);
+///   the exact value is in `--format json` / `jsonl`;
+/// - a cell starting with `=`, `+`, `-`, `@`, tab or CR (a formula to Excel, LibreOffice and
+///   Google Sheets) gets a leading `'` (OWASP's CSV-injection rule), so `=cmd|'/C calc'!A0`
+///   is written `"'=cmd|'/C calc'!A0"`;
+/// - RFC 4180 quoting: quoted when it contains `,` or `"` or was given the `'`, with `"`
+///   doubled.
+/// Numbers the CLI formats itself (csv_row's integer columns) are not text and skip this.
 std::string csv_field(std::string_view s);
 
 /// The header row and the row of an instance, without line end (columns: id, instance_name,
 /// status, instance_status, spec, type, create_time, eip_address, charging_mode,
-/// enterprise_project_id, loadbalancer_provider; absent fields are empty).
+/// enterprise_project_id, loadbalancer_provider; absent fields are empty). Text columns go
+/// through csv_field. `instance_status`, `charging_mode` and `create_time` are written by the
+/// CLI from integers (create_time as ISO-8601, or as the raw number when its year is outside
+/// 0000..9999): `-?[0-9]+` or a timestamp, never a formula, so they are written as they are and
+/// a negative number stays a number (`-5`, not `'-5`).
 std::string csv_header();
 std::string csv_row(instance const& inst);
 
@@ -70,13 +94,17 @@ struct listing_stats {
     double seconds = 0;
     /// Retried attempts (client_stats::retries); shown only when not zero.
     std::uint64_t retries = 0;
+    /// Instances the walk dropped because their id had been listed already
+    /// (walk_stats::duplicates_dropped); shown only when not zero.
+    std::uint64_t duplicates = 0;
     /// False when the listing stopped on an error.
     bool complete = true;
 };
 
 /// The summary line (no newline): `42 instances, 1 page, 0.123 s`, or with a known total
-/// `42 of 10001 instances, 1 page, 0.123 s`; `, 3 retries` when requests were retried and
-/// `, incomplete` after a failure.
+/// `42 of 10001 instances, 1 page, 0.123 s`; `, 3 retries` when requests were retried,
+/// `, 5 duplicates dropped` when the walk dropped repeated ids, and `, incomplete` after a
+/// failure.
 std::string format_summary(listing_stats const& s);
 
 /// What the progress line shows.

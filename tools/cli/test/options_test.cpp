@@ -148,8 +148,8 @@ TEST_CASE("parse_args: bad numbers") {
     CHECK(contains(parse_error({"--limit", "+5"}), "expected an integer"));
     CHECK(contains(parse_error({"--limit", " 5"}), "expected an integer"));
     CHECK(contains(parse_error({"--offset", "1.5"}), "--offset: expected an integer"));
-    CHECK(contains(parse_error({"--offset", "99999999999999999999"}), "--offset: out of range"));
-    CHECK(contains(parse_error({"--max-attempts", "0"}), "--max-attempts: must be an integer >= 1"));
+    CHECK(contains(parse_error({"--offset", "99999999999999999999"}), "--offset: must be an integer in 0.."));
+    CHECK(contains(parse_error({"--max-attempts", "0"}), "--max-attempts: must be an integer in 1.."));
     CHECK(contains(parse_error({"--max-attempts", "x"}), "--max-attempts: expected an integer"));
     CHECK(contains(parse_error({"--max-connections", "-1"}), "--max-connections"));
     CHECK(contains(parse_error({"--concurrency", "0"}), "--concurrency"));
@@ -166,6 +166,62 @@ TEST_CASE("parse_args: the limit range comes from apig::validate") {
     CHECK(parse_ok({"--limit", "1"}).request.limit == 1);
     CHECK(parse_ok({"--limit", "500"}).request.limit == 500);
     CHECK(contains(parse_error({"--offset", "-1"}), "offset"));
+}
+
+TEST_CASE("parse_args: a numeric option's error quotes what was typed, never a converted value") {
+    // Out of the range: the typed text, not the number it would have been clamped to
+    // (`--limit 99999999999999999999` used to say `got 2147483647`).
+    for (char const* typed : {"99999999999999999999", "-99999999999999999999", "5000000000", "2147483648",
+                              "0501", "-0", "0", "501", "-1"}) {
+        CAPTURE(typed);
+        CHECK(parse_error({"--limit", typed}) == "--limit: must be an integer in 1..500, got '" + std::string(typed) + "'");
+    }
+    CHECK(parse_ok({"--limit", "0500"}).request.limit == 500);
+    for (char const* typed : {"-1", "-01", "-9223372036854775808", "9223372036854775808", "99999999999999999999",
+                              "-99999999999999999999"}) {
+        CAPTURE(typed);
+        CHECK(parse_error({"--offset", typed}) ==
+              "--offset: must be an integer in 0..9223372036854775807, got '" + std::string(typed) + "'");
+    }
+    CHECK(parse_ok({"--offset", "9223372036854775807"}).request.offset == 9223372036854775807);
+    for (char const* typed : {"0", "-1", "2147483648", "99999999999999999999", "-99999999999999999999"}) {
+        CAPTURE(typed);
+        CHECK(parse_error({"--max-attempts", typed}) ==
+              "--max-attempts: must be an integer in 1..2147483647, got '" + std::string(typed) + "'");
+    }
+    CHECK(parse_ok({"--max-attempts", "2147483647"}).max_attempts == 2147483647);
+    CHECK(parse_error({"--timeout", "99999999999999999999999"}) ==
+          "--timeout: must be > 0 and at most 86400 seconds, got '99999999999999999999999'");
+    CHECK(parse_error({"--timeout", "-0"}) == "--timeout: must be > 0 and at most 86400 seconds, got '-0'");
+    CHECK(parse_error({"--timeout", "1e400"}) ==
+          "--timeout: expected a number of seconds (e.g. 30 or 2.5), got '1e400'");
+    CHECK(parse_error({"--timeout=1e-400"}) ==
+          "--timeout: expected a number of seconds (e.g. 30 or 2.5), got '1e-400'");
+}
+
+TEST_CASE("parse_args: a quoted value is printable and bounded") {
+    std::string const fffd = "\xEF\xBF\xBD";
+    // Bidi override, C1 CSI, ESC, BEL, invalid UTF-8: each becomes U+FFFD; the rest stays.
+    for (auto const& [typed, shown] :
+         std::vector<std::pair<std::string, std::string>>{{"\xE2\x80\xAE" "5", fffd + "5"},
+                                                          {"\xE2\x81\xA6" "5", fffd + "5"},
+                                                          {"\xC2\x9B" "31m", fffd + "31m"},
+                                                          {"\x1b[2J", fffd + "[2J"},
+                                                          {"5\a", "5" + fffd},
+                                                          {"\xFF" "5", fffd + "5"}}) {
+        CAPTURE(typed);
+        for (char const* option : {"--limit", "--offset", "--max-attempts", "--timeout"})
+            CHECK(contains(parse_error({option, typed.c_str()}), "got '" + shown + "'"));
+    }
+    // 1000 digits: the message stays short, cut on a character boundary with an ellipsis.
+    std::string const digits(1000, '9');
+    auto const msg = parse_error({"--limit", digits.c_str()});
+    CHECK(msg == "--limit: must be an integer in 1..500, got '" + std::string(63, '9') + "\xE2\x80\xA6'");
+    // A non-ASCII value is cut between characters, never inside one.
+    std::string wide;
+    for (int i = 0; i < 100; ++i) wide += "\xC3\xA9";  // é
+    auto const cut = parse_error({"--limit", wide.c_str()});
+    CHECK(cut.find(fffd) == std::string::npos);
 }
 
 TEST_CASE("parse_args: --timeout") {
@@ -334,13 +390,6 @@ TEST_CASE("usage_text: every option is in use, defaults are the library's") {
     }
 }
 
-TEST_CASE("trim_trailing_whitespace") {
-    CHECK(cli::trim_trailing_whitespace("abc\n") == "abc");
-    CHECK(cli::trim_trailing_whitespace("abc \t\r\n\n") == "abc");
-    CHECK(cli::trim_trailing_whitespace(" abc") == " abc");
-    CHECK(cli::trim_trailing_whitespace("\n\n") == "");
-    CHECK(cli::trim_trailing_whitespace("") == "");
-}
 
 namespace {
 
@@ -383,4 +432,28 @@ TEST_CASE("load_token_file") {
     temp_file huge(std::string((std::size_t{1} << 20) + 1, 'a'));
     r = cli::load_token_file(huge.path.string());
     CHECK(contains(r.error, "larger than 1 MiB"));
+}
+
+TEST_CASE("parse_args: --concurrency and --max-connections have the library's upper bounds") {
+    auto const conc_max = std::to_string(apig::page_options::max_concurrency);
+    auto const conn_max = std::to_string(apig::pool_options::max_connections_limit);
+    CHECK(parse_ok({"--all", "--concurrency", conc_max.c_str()}).concurrency ==
+          static_cast<int>(apig::page_options::max_concurrency));
+    CHECK(parse_ok({"--max-connections", conn_max.c_str()}).max_connections ==
+          static_cast<int>(apig::pool_options::max_connections_limit));
+    CHECK(parse_error({"--all", "--concurrency", "65"}) == "--concurrency: must be an integer in 1..64, got '65'");
+    CHECK(parse_error({"--all", "--concurrency", "2147483647"}) ==
+          "--concurrency: must be an integer in 1..64, got '2147483647'");
+    CHECK(parse_error({"--all", "--concurrency", "99999999999"}) ==
+          "--concurrency: must be an integer in 1..64, got '99999999999'");
+    CHECK(parse_error({"--max-connections", "257"}) == "--max-connections: must be an integer in 1..256, got '257'");
+    CHECK(parse_error({"--max-connections", "100000"}) ==
+          "--max-connections: must be an integer in 1..256, got '100000'");
+}
+
+TEST_CASE("usage_text: --timeout bounds the whole command; the bounds of --concurrency and --max-connections") {
+    auto const text = cli::usage_text();
+    CHECK(contains(text, "--timeout SECONDS      limit of the whole command, with --all the whole walk"));
+    CHECK(contains(text, "--max-connections N    connections open at once, 1..256"));
+    CHECK(contains(text, "--concurrency N        with --all: pages requested at once, 1..64"));
 }

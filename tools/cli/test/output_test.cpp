@@ -2,10 +2,13 @@
 
 #include "output.hpp"
 
+#include "json/decode.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -57,6 +60,29 @@ std::string write_all(cli::output_format f, std::vector<apig::instance_page> con
 }
 
 }  // namespace
+
+TEST_CASE("diagnostic_line: the one filter for stderr") {
+    CHECK(cli::diagnostic_line("error", "HTTP 500") == "apig-instances: error: HTTP 500\n");
+    CHECK(cli::diagnostic_line("warning", "w") == "apig-instances: warning: w\n");
+    CHECK(cli::diagnostic_line("", "using the key pair") == "apig-instances: using the key pair\n");
+    std::string const fffd = "\xEF\xBF\xBD";
+    // ESC sequences, C0 and C1 controls, bidi overrides and isolates, newlines: one safe line.
+    auto const line = cli::diagnostic_line(
+        "error", "HTTP 500 x\x1b]0;pwned\x07\x1b[2J\xC2\x9B" "31m\xE2\x80\xAE\xE2\x80\xAA\xE2\x81\xA6\xE2\x81\xA9"
+                 "\r\nforged line\xFF");
+    CHECK(line == "apig-instances: error: HTTP 500 x" + fffd + "]0;pwned" + fffd + fffd + "[2J" + fffd + "31m" +
+                      fffd + fffd + fffd + fffd + fffd + fffd + "forged line" + fffd + "\n");
+    for (char const* bidi : {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE",
+                             "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9"})
+        CHECK(cli::diagnostic_line("error", bidi) == "apig-instances: error: " + fffd + "\n");
+    // Non-ASCII text is kept.
+    CHECK(cli::diagnostic_line("error", "\xE7\xBD\x91\xE5\x85\xB3") ==
+          "apig-instances: error: \xE7\xBD\x91\xE5\x85\xB3\n");
+    // Bounded.
+    auto const long_line = cli::diagnostic_line("error", std::string(100000, 'x'));
+    CHECK(long_line.size() < cli::max_diagnostic_width + 64);
+    CHECK(long_line.ends_with("x\xE2\x80\xA6\n"));
+}
 
 TEST_CASE("format_utc") {
     CHECK(cli::format_utc(0, false) == "1970-01-01T00:00:00Z");
@@ -113,8 +139,79 @@ TEST_CASE("csv_field quotes as RFC 4180 says") {
     CHECK(cli::csv_field("") == "");
     CHECK(cli::csv_field("a,b") == "\"a,b\"");
     CHECK(cli::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
-    CHECK(cli::csv_field("two\nlines") == "\"two\nlines\"");
-    CHECK(cli::csv_field("cr\r") == "\"cr\r\"");
+    // CR and LF are control characters: replaced (see below), so nothing is left to quote.
+    CHECK(cli::csv_field("two\nlines") == "two\xEF\xBF\xBDlines");
+    CHECK(cli::csv_field("cr\r") == "cr\xEF\xBF\xBD");
+}
+
+TEST_CASE("csv_field: control and bidi characters are replaced, never written raw") {
+    std::string const fffd = "\xEF\xBF\xBD";
+    CHECK(cli::csv_field(std::string("a\0b", 3)) == "a" + fffd + "b");     // NUL
+    CHECK(cli::csv_field("a\x1b[31mb") == "a" + fffd + "[31mb");             // ESC
+    CHECK(cli::csv_field("bell\a") == "bell" + fffd);                        // BEL
+    CHECK(cli::csv_field("a\rb") == "a" + fffd + "b");                       // CR
+    CHECK(cli::csv_field("a\x7f" "b") == "a" + fffd + "b");                  // DEL
+    CHECK(cli::csv_field("a\xC2\x9B" "b") == "a" + fffd + "b");              // C1 CSI
+    CHECK(cli::csv_field("exe.\xE2\x80\xAEgpj") == "exe." + fffd + "gpj");  // U+202E
+    CHECK(cli::csv_field("\xE2\x81\xA6x\xE2\x81\xA9") == fffd + "x" + fffd);  // U+2066, U+2069
+    CHECK(cli::csv_field("\xFF") == fffd);                                   // invalid UTF-8
+    CHECK(cli::csv_field("\xE7\xBD\x91\xE5\x85\xB3") == "\xE7\xBD\x91\xE5\x85\xB3");  // text stays
+    // Replaced, then quoted as needed.
+    CHECK(cli::csv_field("a,\nb") == "\"a," + fffd + "b\"");
+}
+
+TEST_CASE("csv_field: a cell a spreadsheet would run as a formula is neutralised (OWASP)") {
+    CHECK(cli::csv_field("=cmd|' /C calc'!A0") == "\"'=cmd|' /C calc'!A0\"");
+    CHECK(cli::csv_field("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    CHECK(cli::csv_field("+1") == "\"'+1\"");
+    CHECK(cli::csv_field("-1") == "\"'-1\"");  // server text, even when it looks like a number
+    CHECK(cli::csv_field("-2+3+cmd|' /C calc'!A0") == "\"'-2+3+cmd|' /C calc'!A0\"");
+    CHECK(cli::csv_field("@SUM(1,2)") == "\"'@SUM(1,2)\"");
+    CHECK(cli::csv_field("=") == "\"'=\"");
+    // A leading tab or CR is replaced, and the cell still gets its quote.
+    CHECK(cli::csv_field("\t=1+1") == "\"'\xEF\xBF\xBD=1+1\"");
+    CHECK(cli::csv_field("\r=1+1") == "\"'\xEF\xBF\xBD=1+1\"");
+    // Only the first character counts.
+    CHECK(cli::csv_field("a=b") == "a=b");
+    CHECK(cli::csv_field("1-2") == "1-2");
+    CHECK(cli::csv_field("x@y") == "x@y");
+}
+
+TEST_CASE("csv_row: numbers the CLI formats stay numbers, also when negative") {
+    // Documented choice (README, --format csv): instance_status, charging_mode and create_time
+    // are written by the CLI from integers, so they cannot hold a formula and keep their sign.
+    apig::instance odd;
+    odd.instance_status = apig::int_enum<apig::status>::from_wire(-1);
+    odd.charging_mode = apig::int_enum<apig::charging_mode>::from_wire(-5);
+    odd.create_time = std::numeric_limits<std::int64_t>::min();  // no ISO-8601 form: the number
+    odd.enterprise_project_id = "-1";                            // text from the server: neutralised
+    CHECK(cli::csv_row(odd) == ",,,-1,,,-9223372036854775808,,-5,\"'-1\",");
+    apig::instance before_1970;
+    before_1970.create_time = -1;
+    CHECK(cli::csv_row(before_1970) == ",,,,,,1969-12-31T23:59:59.999Z,,,,");
+}
+
+TEST_CASE("csv writer: a hostile instance cannot break rows or run a formula") {
+    apig::instance evil;
+    evil.id = std::string("=cmd|' /C calc'!A0\0", 19);
+    evil.instance_name = "line1\r\nline2\x1b]0;pwned\x07\xE2\x80\xAE";
+    evil.status = apig::string_enum<apig::status>::from_wire("@x");
+    evil.spec = apig::string_enum<apig::spec>::from_wire("+x");
+    evil.type = "\t=1";
+    evil.eip_address = "-1+1";
+    evil.enterprise_project_id = "\xC2\x85";  // NEL (C1)
+    evil.loadbalancer_provider = apig::string_enum<apig::loadbalancer_provider>::from_wire("=1");
+    auto const out = write_all(cli::output_format::csv, {page_of({evil, full_instance()}, 2)});
+    // Three lines: the header and two rows, nothing else ends a line.
+    CHECK(lines_of(out).size() == 3);
+    for (char const bad : {'\0', '\x1b', '\a', '\r', '\t'}) CHECK(out.find(bad) == std::string::npos);
+    CHECK(out.find("\xE2\x80\xAE") == std::string::npos);
+    CHECK(out.find("\xC2\x85") == std::string::npos);
+    // Every cell of the hostile row that starts with a formula character is quoted with a '.
+    auto const row = lines_of(out)[1];
+    CHECK(row.starts_with("\"'=cmd|' /C calc'!A0\xEF\xBF\xBD\","));
+    for (char const* cell : {"\"'@x\"", "\"'+x\"", "\"'\xEF\xBF\xBD=1\"", "\"'-1+1\"", "\"'=1\""})
+        CHECK(row.find(cell) != std::string::npos);
 }
 
 TEST_CASE("csv_row: every column, absent fields empty") {
@@ -189,6 +286,74 @@ TEST_CASE("table writer: server data cannot inject terminal escapes") {
     auto const out = write_all(cli::output_format::table, {page_of({evil}, 1)});
     CHECK(out.find('\x1b') == std::string::npos);
     CHECK(out.find('\x07') == std::string::npos);
+}
+
+TEST_CASE("json and jsonl writers: exact values, control characters escaped, always valid JSON") {
+    // Every string field of a decoded page holds every C0 control, DEL, C1, bidi overrides,
+    // U+2028/9, quotes, backslashes and astral characters: the decoder accepts all of them.
+    std::string nasty;
+    for (int c = 0; c < 0x20; ++c) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        nasty += buf;
+    }
+    nasty += "\x7f\\u0085\xC2\x9B\\u202e\xE2\x81\xA6\xE2\x80\xA8\\u2029\\\"\\\\/\\ud83d\\ude00=cmd|x";
+    std::string instance = "{";
+    for (char const* f : {"id", "project_id", "instance_name", "status", "type", "spec", "enterprise_project_id",
+                          "eip_address", "cbc_metadata", "loadbalancer_provider"})
+        instance += "\"" + std::string(f) + "\":\"" + nasty + "\",";
+    instance += "\"create_time\":-9223372036854775808,\"instance_status\":-2147483648,\"charging_mode\":2147483647,"
+                "\"cbc_operation_locks\":[{\"lock_scene\":\"" + nasty + "\",\"lock_source_id\":\"" + nasty + "\"}]}";
+    std::string const body = "{\"total\":9223372036854775807,\"size\":1,\"instances\":[" + instance + "]}";
+    apig::instance_page page;
+    REQUIRE_FALSE(apig::json::decode_page(body, page));
+    REQUIRE(page.instances.size() == 1);
+    auto const parsed_body = boost::json::parse(body);
+    auto const& parsed_id = parsed_body.as_object().at("instances").as_array()[0].as_object().at("id").as_string();
+    std::string const expected(parsed_id.data(), parsed_id.size());
+    REQUIRE(expected.size() > 40);
+
+    auto const check_instance = [&](boost::json::object const& o) {
+        for (char const* f : {"id", "project_id", "instance_name", "status", "type", "spec", "enterprise_project_id",
+                              "eip_address", "cbc_metadata", "loadbalancer_provider"}) {
+            CAPTURE(f);
+            auto const& v = o.at(f).as_string();
+            CHECK(std::string_view(v.data(), v.size()) == std::string_view(expected));
+        }
+        CHECK(o.at("create_time").as_int64() == std::numeric_limits<std::int64_t>::min());
+        CHECK(o.at("instance_status").as_int64() == std::numeric_limits<std::int32_t>::min());
+        auto const& lock = o.at("cbc_operation_locks").as_array()[0].as_object();
+        CHECK(std::string_view(lock.at("lock_source_id").as_string().data(),
+                               lock.at("lock_source_id").as_string().size()) == std::string_view(expected));
+    };
+    auto const no_raw_controls = [](std::string const& out) {
+        for (char const c : out) {
+            auto const u = static_cast<unsigned char>(c);
+            if (u < 0x20 && u != '\n') FAIL("raw control byte " << int(u) << " in the output");
+        }
+    };
+    auto const jsonl = write_all(cli::output_format::jsonl, {page});
+    no_raw_controls(jsonl);
+    auto const lines = lines_of(jsonl);
+    REQUIRE(lines.size() == 1);
+    check_instance(boost::json::parse(lines[0]).as_object());
+
+    for (bool as_array : {false, true}) {
+        auto const json = write_all(cli::output_format::json, {page, page}, as_array);
+        no_raw_controls(json);
+        if (!as_array) {
+            // Two page objects, one a line (a JSON Lines stream of pages).
+            for (auto const& line : lines_of(json)) {
+                auto const v = boost::json::parse(line).as_object();
+                CHECK(v.at("total").as_int64() == std::numeric_limits<std::int64_t>::max());
+                check_instance(v.at("instances").as_array()[0].as_object());
+            }
+        } else {
+            auto const arr = boost::json::parse(json).as_array();
+            REQUIRE(arr.size() == 2);
+            for (auto const& p : arr) check_instance(p.as_object().at("instances").as_array()[0].as_object());
+        }
+    }
 }
 
 TEST_CASE("jsonl writer: one instance object per line") {
