@@ -36,4 +36,28 @@ inline bool same_decode_error(std::string_view whole, std::string_view chunked) 
     return !strict() && is_invalid_json(whole) && is_invalid_json(chunked);
 }
 
+/// The fuzzer's input read as a sequence of choices: bytes (0 once it is used up) and pieces.
+struct reader {
+    std::string_view in;
+    unsigned byte() {
+        if (in.empty()) return 0;
+        unsigned const b = static_cast<unsigned char>(in[0]);
+        in.remove_prefix(1);
+        return b;
+    }
+    /// The next `n` bytes (fewer at the end).
+    std::string_view take(std::size_t n) {
+        n = n < in.size() ? n : in.size();
+        auto s = in.substr(0, n);
+        in.remove_prefix(n);
+        return s;
+    }
+    /// A piece whose length is the next byte (`wide`: the next two, little-endian).
+    std::string_view counted(bool wide = false) {
+        std::size_t n = byte();
+        if (wide) n |= std::size_t{byte()} << 8;
+        return take(n);
+    }
+};
+
 }  // namespace apig::fuzz

@@ -43,23 +43,7 @@ namespace bj = boost::json;
     std::abort();
 }
 
-struct reader {
-    std::string_view in;
-    unsigned byte() {
-        if (in.empty()) return 0;
-        unsigned const b = static_cast<unsigned char>(in[0]);
-        in.remove_prefix(1);
-        return b;
-    }
-    std::string_view counted(bool wide = false) {
-        std::size_t n = byte();
-        if (wide) n |= std::size_t{byte()} << 8;
-        n = std::min(n, in.size());
-        auto s = in.substr(0, n);
-        in.remove_prefix(n);
-        return s;
-    }
-};
+using apig::fuzz::reader;
 
 unsigned status_of(unsigned b) {
     static constexpr std::array<unsigned, 16> common{400, 401, 403, 404, 405, 408, 409, 429,

@@ -28,6 +28,7 @@
 #include "auth/signer.hpp"
 #include "error_detail.hpp"
 #include "json/decode.hpp"
+#include "fuzz_common.hpp"
 
 #include <apig/error.hpp>
 
@@ -136,21 +137,7 @@ bool shown_ok(std::string_view s) {
     return true;
 }
 
-struct reader {
-    std::string_view in;
-    unsigned byte() {
-        if (in.empty()) return 0;
-        unsigned const b = static_cast<unsigned char>(in[0]);
-        in.remove_prefix(1);
-        return b;
-    }
-    std::string_view take(std::size_t n) {
-        n = std::min(n, in.size());
-        auto s = in.substr(0, n);
-        in.remove_prefix(n);
-        return s;
-    }
-};
+using apig::fuzz::reader;
 
 /// Text a hostile server could send: ops append literal bytes, (parts of) a secret in some
 /// form, whitespace around it, controls and escapes; op 7 ends the current text.

@@ -26,6 +26,20 @@ inline client_options options_for(emulator::server const& srv,
     return o;
 }
 
+/// Options for a client of a scripted test server (anything with `endpoint()` and `ca_pem()`):
+/// verification on, only that server's CA trusted, project `p1`, `token` as the credentials.
+/// Tests add their own retry and time limits.
+template <class Server>
+client_options trusting(Server const& srv, std::string token) {
+    client_options o;
+    o.endpoint = srv.endpoint();
+    o.project_id = "p1";
+    o.credentials = token_credentials{std::move(token)};
+    o.tls.use_system_trust_store = false;
+    o.tls.ca_pem = srv.ca_pem();
+    return o;
+}
+
 /// Runs a coroutine on `io` to completion and returns its result (rethrowing its exception).
 template <class Awaitable>
 auto run(boost::asio::io_context& io, Awaitable&& aw) {

@@ -77,10 +77,13 @@ public:
         return s + "]}";
     }
 
-    /// `n` ids `<prefix><first>`, `<prefix><first + 1>`, ...
+    /// `n` ids `<prefix><first>`, `<prefix><first + 1>`, ... (counted in uint64: a page near
+    /// INT64_MAX names ids past it without overflowing).
     static std::vector<std::string> ids(std::string_view prefix, std::int64_t first, std::int64_t n) {
         std::vector<std::string> v;
-        for (std::int64_t i = 0; i < n; ++i) v.push_back(std::string(prefix) + std::to_string(first + i));
+        for (std::int64_t i = 0; i < n; ++i)
+            v.push_back(std::string(prefix) +
+                        std::to_string(static_cast<std::uint64_t>(first) + static_cast<std::uint64_t>(i)));
         return v;
     }
 

@@ -233,12 +233,7 @@ private:
 // without waiting, and time limits short enough that a hang fails the test instead of stalling it.
 template <class Server>
 apig::client_options options_for(Server const& srv) {
-    apig::client_options o;
-    o.endpoint = srv.endpoint();
-    o.project_id = "p1";
-    o.credentials = apig::token_credentials{token};
-    o.tls.use_system_trust_store = false;
-    o.tls.ca_pem = srv.ca_pem();
+    auto o = apig::test::trusting(srv, token);
     o.retry.max_attempts = 1;
     o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
     o.timeouts.connect = milliseconds(5000);

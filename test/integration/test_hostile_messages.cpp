@@ -24,12 +24,7 @@ std::size_t count(std::string_view s, std::string_view part) {
 // A client of a scripted server that retries (unlike the bad-input matrix), with an overall
 // deadline far shorter than every other limit, so it is always the deadline that ends the call.
 apig::client_options options_for(raw_server const& srv, milliseconds total) {
-    apig::client_options o;
-    o.endpoint = srv.endpoint();
-    o.project_id = "p1";
-    o.credentials = apig::token_credentials{"tok-9c1e-secret"};
-    o.tls.use_system_trust_store = false;
-    o.tls.ca_pem = srv.ca_pem();
+    auto o = apig::test::trusting(srv, "tok-9c1e-secret");
     o.retry.max_attempts = 4;
     o.retry.initial_backoff = milliseconds(10);
     o.retry.random = [] { return 0.5; };

@@ -25,12 +25,8 @@ namespace {
 constexpr std::int64_t max_offset = std::numeric_limits<std::int64_t>::max();
 
 apig::client_options options_for(paging_server const& srv) {
-    apig::client_options o;
-    o.endpoint = srv.endpoint();
+    auto o = apig::test::trusting(srv, "tok-hostile-walk");
     o.project_id = "p-hostile-walk";
-    o.credentials = apig::token_credentials{"tok-hostile-walk"};
-    o.tls.use_system_trust_store = false;
-    o.tls.ca_pem = srv.ca_pem();
     return o;
 }
 

@@ -12,12 +12,7 @@ using apig::test::run;
 namespace {
 
 apig::client_options options_for(raw_server const& srv) {
-    apig::client_options o;
-    o.endpoint = srv.endpoint();
-    o.project_id = "p1";
-    o.credentials = apig::token_credentials{"tok-raw-secret"};
-    o.tls.use_system_trust_store = false;
-    o.tls.ca_pem = srv.ca_pem();
+    auto o = apig::test::trusting(srv, "tok-raw-secret");
     o.retry.max_attempts = 1;  // each scripted reply is seen as it is, not retried
     return o;
 }
