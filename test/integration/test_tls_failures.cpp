@@ -229,12 +229,13 @@ TEST_CASE("TLS: a tls.ca_file that is not a regular file is refused without read
 
     auto const m = apig::emulator::make_tls_material();
     tls_server s(m);
-    for (auto const& [path, why] : std::vector<std::pair<std::filesystem::path, std::string>>{
+    for (auto const& each : std::vector<std::pair<std::filesystem::path, std::string>>{
              {fifo, "not a regular file (a FIFO, socket or device)"},
              {dir, "it is a directory"},
              {dir / "missing.pem", "no such file"},
              {"/dev/zero", "not a regular file"}}) {
-        CAPTURE(path);
+        auto const& [path, why] = each;
+        CAPTURE(each.first);  // not the binding: clang 14 cannot capture one (CAPTURE is a lambda)
         auto o = options_for(s.srv, "");
         o.tls.ca_file = path.string();
         asio::io_context io;

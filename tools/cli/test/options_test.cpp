@@ -202,13 +202,16 @@ TEST_CASE("parse_args: a numeric option's error quotes what was typed, never a c
 TEST_CASE("parse_args: a quoted value is printable and bounded") {
     std::string const fffd = "\xEF\xBF\xBD";
     // Bidi override, C1 CSI, ESC, BEL, invalid UTF-8: each becomes U+FFFD; the rest stays.
-    for (auto const& [typed, shown] :
+    for (auto const& each :
          std::vector<std::pair<std::string, std::string>>{{"\xE2\x80\xAE" "5", fffd + "5"},
                                                           {"\xE2\x81\xA6" "5", fffd + "5"},
                                                           {"\xC2\x9B" "31m", fffd + "31m"},
                                                           {"\x1b[2J", fffd + "[2J"},
                                                           {"5\a", "5" + fffd},
                                                           {"\xFF" "5", fffd + "5"}}) {
+        // Not a structured binding: clang 14 cannot capture one (CAPTURE is a lambda).
+        std::string const& typed = each.first;
+        std::string const& shown = each.second;
         CAPTURE(typed);
         for (char const* option : {"--limit", "--offset", "--max-attempts", "--timeout"})
             CHECK(contains(parse_error({option, typed.c_str()}), "got '" + shown + "'"));
