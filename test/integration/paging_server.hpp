@@ -87,11 +87,7 @@ public:
         return v;
     }
 
-private:
-    using tcp = boost::asio::ip::tcp;
-    using stream = boost::asio::ssl::stream<tcp::socket>;
-
-    // The value of `name=` in the request line's query; -1 when absent or not a number.
+    /// The value of `name=` in the request line's query; -1 when absent or not a number.
     static std::int64_t query_value(std::string_view request_line, std::string_view name) {
         auto const q = request_line.find('?');
         if (q == std::string_view::npos) return -1;
@@ -111,6 +107,10 @@ private:
         }
         return -1;
     }
+
+private:
+    using tcp = boost::asio::ip::tcp;
+    using stream = boost::asio::ssl::stream<tcp::socket>;
 
     boost::asio::awaitable<void> accept_loop() {
         for (;;) {

@@ -9,6 +9,7 @@
 //    before it is cut.
 #include "certs.hpp"
 #include "harness.hpp"
+#include "paging_server.hpp"
 #include "raw_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -26,7 +27,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -50,10 +50,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 
 // {"total":T,"size":N,"instances":[{"id":...},...]}
 std::string page(std::int64_t total, std::vector<std::string> const& ids) {
-    std::string s = R"({"total":)" + std::to_string(total) + R"(,"size":)" + std::to_string(ids.size()) +
-                    R"(,"instances":[)";
-    for (std::size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + (R"({"id":")" + ids[i] + R"("})");
-    return s + "]}";
+    return apig::test::paging_server::page(total, ids);
 }
 
 std::string ok(std::string const& body, std::string const& headers = "Content-Type: application/json\r\n") {
@@ -179,14 +176,6 @@ private:
         }
     }
 
-    static std::int64_t query_value(std::string_view line, std::string_view name) {
-        auto const at = line.find(name);
-        if (at == std::string_view::npos) return -1;
-        std::int64_t v = -1;
-        std::from_chars(line.data() + at + name.size(), line.data() + line.size(), v);
-        return v;
-    }
-
     asio::awaitable<void> serve(std::shared_ptr<conn> c) {
         constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
         struct forget {  // on every way out: not open any more; an action pending counts as done
@@ -211,7 +200,8 @@ private:
             buf.consume(n);
             std::string_view const line = std::string_view(head).substr(0, head.find("\r\n"));
             std::size_t const i = requests_++;
-            std::string const reply = answer_(i, query_value(line, "offset="), query_value(line, "limit="));
+            std::string const reply = answer_(i, apig::test::paging_server::query_value(line, "offset"),
+                                               apig::test::paging_server::query_value(line, "limit"));
             auto [wec, written] = co_await asio::async_write(c->s, asio::buffer(reply), tuple);
             if (wec) co_return;
         }
