@@ -31,7 +31,10 @@ struct pool_counters {
     std::atomic<std::uint64_t> created{0};
     std::atomic<std::uint64_t> reused{0};
     std::atomic<std::uint64_t> waits{0};  ///< acquires that had to queue
-    std::atomic<std::uint64_t> discarded{0};    ///< idle connections found readable at checkout
+    /// Kept-alive connections dropped because the server closed or wrote to them outside a
+    /// response: found readable at checkout (by the pool), or closed by the server right
+    /// behind a response (counted by the client, which sees the exchange's result).
+    std::atomic<std::uint64_t> discarded{0};
     std::atomic<std::uint64_t> unrequested{0};  ///< connections closed for bytes after a response
 };
 
