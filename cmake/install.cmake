@@ -5,7 +5,8 @@
 #
 # installs
 #   include/apig/*.hpp
-#   lib/libapig.a                                  (the library; static by default)
+#   lib/libapig.a                                  (the library; static by default, or
+#                                                   libapig.so.0.1.0 with BUILD_SHARED_LIBS)
 #   lib/cmake/apig/apigConfig.cmake, apigConfigVersion.cmake, apigTargets*.cmake
 #   bin/apig-instances                             (the CLI, with APIG_BUILD_TOOLS)
 #   bin/apig-emulator                              (the emulator, with APIG_BUILD_TOOLS and
@@ -18,9 +19,9 @@
 #   target_link_libraries(app PRIVATE apig::apig)
 #
 # which finds Boost (json, url), OpenSSL 3 and Threads, and brings apig's include directory,
-# its compile definitions (BOOST_ASIO_SEPARATE_COMPILATION, BOOST_BEAST_SEPARATE_COMPILATION,
-# BOOST_ASIO_NO_DEPRECATED: Asio and Beast are compiled once, inside the library) and its link
-# dependencies.
+# the requirement cxx_std_20 and its link dependencies, and no compile definition (see
+# "Embedding" in the README). Included only when APIG_INSTALL is on (the default at top
+# level, off under add_subdirectory/FetchContent).
 #
 # Components: `development` (headers, library, CMake package), `tools` (the executables and
 # their imported targets), for `cmake --install ... --component`.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 #include <apig/error.hpp>
 #include <apig/model.hpp>
 #include <apig/options.hpp>
@@ -17,12 +19,12 @@ namespace apig {
 /// Validates a request against the API's limits: limit 1..500, offset >= 0, a non-empty
 /// project id. Returns an `errc::invalid_argument` error naming the field and the allowed
 /// range, or an empty error_info. The client calls it before any I/O.
-error_info validate(list_request const& req, std::string_view project_id);
+APIG_DECL error_info validate(list_request const& req, std::string_view project_id);
 
 /// The request target, e.g. `/v2/73d6.../apigw/instances?offset=0&limit=20`. The project id
 /// is exactly one percent-encoded path segment (`/`, `?`, `#`, `%` and dot segments cannot
 /// change the path) and every query value is percent-encoded (all but `A-Za-z0-9-._~`).
-std::string build_target(std::string_view project_id, list_request const& req);
+APIG_DECL std::string build_target(std::string_view project_id, list_request const& req);
 
 /// A snapshot of a client's counters (see `client::stats`).
 struct client_stats {
@@ -64,7 +66,7 @@ struct client_stats {
 /// `client_options::timeouts` and can be cancelled. Destroying the client (or `cancel()`)
 /// ends every call in flight with `operation_aborted` and closes every connection; the
 /// client's internals live until those calls have completed.
-class client {
+class APIG_DECL client {
 public:
     using executor_type = boost::asio::any_io_executor;
     /// Completion signature of `async_list_instances`.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // How requests are authenticated: a fixed IAM token, a fixed access key pair (signed with
 // SDK-HMAC-SHA256, as Huawei Cloud's SDKs do), or a provider that hands out whichever is
 // current (rotation without rebuilding the client).
@@ -57,7 +59,7 @@ using credentials = std::variant<token_credentials, aksk_credentials>;
 ///
 /// Thread-safety: a client calls its provider on the client's strand; several clients (and
 /// so several threads) may share one provider, which must then be safe to call concurrently.
-class credentials_provider {
+class APIG_DECL credentials_provider {
 public:
     virtual ~credentials_provider() = default;
 
@@ -84,7 +86,7 @@ public:
 /// A provider whose credentials the application replaces when it rotates them (from a
 /// secret manager's callback, a timer, a file watcher...). Thread-safe: `set` may be called
 /// from any thread while clients use it.
-class rotating_credentials : public credentials_provider {
+class APIG_DECL rotating_credentials : public credentials_provider {
 public:
     explicit rotating_credentials(credentials initial);
 
@@ -107,10 +109,10 @@ using client_credentials =
 /// Redacted descriptions, safe to log, showing only sizes:
 /// `token_credentials{token=<redacted, 1234 bytes>}`,
 /// `aksk_credentials{ak=<redacted, 20 bytes>, sk=<redacted, 40 bytes>, security_token=<none>}`.
-std::string to_string(token_credentials const& c);
-std::string to_string(aksk_credentials const& c);
-std::string to_string(credentials const& c);
+APIG_DECL std::string to_string(token_credentials const& c);
+APIG_DECL std::string to_string(aksk_credentials const& c);
+APIG_DECL std::string to_string(credentials const& c);
 /// As above for fixed credentials; `credentials_provider` for a provider (never called).
-std::string to_string(client_credentials const& c);
+APIG_DECL std::string to_string(client_credentials const& c);
 
 }  // namespace apig

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // Credentials and project id from environment variables, under the names of Huawei Cloud's
 // official SDKs (plus APIG_AUTH_TOKEN for an IAM token). The rules live in a pure function
 // that takes a lookup, so they are testable without touching the process environment.
@@ -76,17 +78,17 @@ struct environment_credentials {
 /// refuses it (`errc::invalid_argument`, naming the field; see credentials.hpp).
 ///
 /// `getenv` is called once for each of the five names.
-environment_credentials credentials_from(
+APIG_DECL environment_credentials credentials_from(
     std::function<std::optional<std::string>(std::string_view)> const& getenv);
 
 /// `credentials_from` over the process environment (`std::getenv`). Like `std::getenv`, not
 /// safe while another thread modifies the environment.
-environment_credentials credentials_from_env();
+APIG_DECL environment_credentials credentials_from_env();
 
 /// A one-line summary without any secret (nor the access key id), e.g.
 /// `access key from HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (with security token)`,
 /// `token from APIG_AUTH_TOKEN` or `no credentials in the environment`, followed by
 /// `; project id from HUAWEICLOUD_SDK_PROJECT_ID` when a project id was read.
-std::string describe(environment_credentials const& c);
+APIG_DECL std::string describe(environment_credentials const& c);
 
 }  // namespace apig

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -64,14 +66,14 @@ enum class errc {
 };
 
 /// The error category of `apig::errc` (name "apig").
-boost::system::error_category const& category() noexcept;
+APIG_DECL boost::system::error_category const& category() noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), category()};
 }
 
 /// The errc that apig reports for an HTTP status that is not 200.
-errc errc_from_http_status(unsigned status) noexcept;
+APIG_DECL errc errc_from_http_status(unsigned status) noexcept;
 
 /// Everything known about a failed call. Filled by the non-throwing forms and carried by
 /// `api_error`. Never holds a credential: messages are built from fixed text, the request
@@ -110,7 +112,7 @@ struct error_info {
 
 /// The exception thrown by the throwing forms (`client::list_instances`). `code()` and
 /// `what()` are those of the `error_info`; `info()` gives every detail.
-class api_error : public boost::system::system_error {
+class APIG_DECL api_error : public boost::system::system_error {
 public:
     explicit api_error(error_info info);
 

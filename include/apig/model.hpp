@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // The data model of ListInstancesV2 (GET /v2/{project_id}/apigw/instances).
 //
 // Every field of the API may be absent, so every field is a std::optional: an absent field
@@ -95,30 +97,30 @@ enum class loadbalancer_provider : std::uint8_t {
 
 /// The wire name of a known value ("Running", "PLATINUM_X2", "lvs"); for `charging_mode`,
 /// "pay_per_use" / "yearly_monthly". Empty for `unknown`.
-std::string_view to_string(status v) noexcept;
-std::string_view to_string(spec v) noexcept;
-std::string_view to_string(charging_mode v) noexcept;
-std::string_view to_string(loadbalancer_provider v) noexcept;
+APIG_DECL std::string_view to_string(status v) noexcept;
+APIG_DECL std::string_view to_string(spec v) noexcept;
+APIG_DECL std::string_view to_string(charging_mode v) noexcept;
+APIG_DECL std::string_view to_string(loadbalancer_provider v) noexcept;
 
 /// The inverse of `to_string`: exact, case-sensitive match of a known wire name; nullopt
 /// otherwise (never `unknown`). Defined for the four enums above.
 template <class E>
 std::optional<E> from_string(std::string_view s) noexcept;
-template <> std::optional<status> from_string<status>(std::string_view s) noexcept;
-template <> std::optional<spec> from_string<spec>(std::string_view s) noexcept;
-template <> std::optional<charging_mode> from_string<charging_mode>(std::string_view s) noexcept;
+template <> APIG_DECL std::optional<status> from_string<status>(std::string_view s) noexcept;
+template <> APIG_DECL std::optional<spec> from_string<spec>(std::string_view s) noexcept;
+template <> APIG_DECL std::optional<charging_mode> from_string<charging_mode>(std::string_view s) noexcept;
 template <>
-std::optional<loadbalancer_provider> from_string<loadbalancer_provider>(std::string_view s) noexcept;
+APIG_DECL std::optional<loadbalancer_provider> from_string<loadbalancer_provider>(std::string_view s) noexcept;
 
 /// Numeric codes: `instance_status` for `status` (Running = 6; -1 for unknown) and the wire
 /// value of `charging_mode` (0, 1; -1 for unknown).
-std::int32_t to_code(status v) noexcept;
-std::int32_t to_code(charging_mode v) noexcept;
+APIG_DECL std::int32_t to_code(status v) noexcept;
+APIG_DECL std::int32_t to_code(charging_mode v) noexcept;
 /// The inverse of `to_code`; nullopt for a code apig does not know.
 template <class E>
 std::optional<E> from_code(std::int64_t code) noexcept;
-template <> std::optional<status> from_code<status>(std::int64_t code) noexcept;
-template <> std::optional<charging_mode> from_code<charging_mode>(std::int64_t code) noexcept;
+template <> APIG_DECL std::optional<status> from_code<status>(std::int64_t code) noexcept;
+template <> APIG_DECL std::optional<charging_mode> from_code<charging_mode>(std::int64_t code) noexcept;
 
 /// A string-valued enumeration the server may extend. A known wire name maps to its value;
 /// any other keeps `value() == E::unknown` and the exact wire text in `wire()`.

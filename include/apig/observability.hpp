@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // Hooks for a service's metrics, tracing and logs. The library prints nothing by itself.
 
 #include <apig/error.hpp>
@@ -39,7 +41,7 @@ using attempt_hook = std::function<void(attempt_info const&)>;
 
 enum class log_level { trace, debug, info, warning, error };
 
-std::string_view to_string(log_level l) noexcept;
+APIG_DECL std::string_view to_string(log_level l) noexcept;
 
 /// Receives the library's log lines (never containing credentials), on the client's strand.
 using log_sink = std::function<void(log_level, std::string_view)>;

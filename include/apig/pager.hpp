@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // Walking every page (or every instance) of a listing: async generators over offset paging,
 // with several pages in flight and results in offset order.
 //
@@ -118,7 +120,7 @@ struct walk;
 ///
 ///     auto pages = client.pages({.status = apig::status::running});
 ///     while (auto page = co_await pages.next()) { ... }
-class page_generator {
+class APIG_DECL page_generator {
 public:
     page_generator(page_generator&&) noexcept;
     page_generator& operator=(page_generator&&) noexcept;
@@ -152,7 +154,7 @@ private:
 
 /// The instances of a listing across its pages, in offset order. Same rules as
 /// page_generator.
-class instance_generator {
+class APIG_DECL instance_generator {
 public:
     /// The next instance; nullopt when the walk is over; throws `api_error` on failure.
     boost::asio::awaitable<std::optional<instance>> next();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // The regions where APIG is published and their endpoints: a fixed table from the API
 // document, no I/O. A region name is matched exactly (case-sensitive, no trimming): the
 // names are lower case, e.g. `cn-north-4`.
@@ -18,10 +20,10 @@ namespace apig {
 /// The 34 regions published for APIG, in the order of the API document (`cn-north-4` first,
 /// `af-north-1` last). The strings are static: the span and its views stay valid for the
 /// whole program.
-std::span<std::string_view const> apig_regions() noexcept;
+APIG_DECL std::span<std::string_view const> apig_regions() noexcept;
 
 /// Whether `region` is one of `apig_regions()` (exact, case-sensitive comparison).
-bool is_apig_region(std::string_view region) noexcept;
+APIG_DECL bool is_apig_region(std::string_view region) noexcept;
 
 /// The endpoint of a region, ready for `client_options::endpoint`:
 /// `https://apig.{region}.myhuaweicloud.com`, except `eu-west-101`, which is
@@ -30,7 +32,7 @@ bool is_apig_region(std::string_view region) noexcept;
 /// `std::nullopt` when `region` is not exactly one of `apig_regions()`: the comparison is
 /// case-sensitive and surrounding whitespace is not removed (`"CN-NORTH-4"` and
 /// `" cn-north-4"` are refused). Use `region_error` to tell the caller why.
-std::optional<std::string> endpoint_for_region(std::string_view region);
+APIG_DECL std::optional<std::string> endpoint_for_region(std::string_view region);
 
 /// Up to `max_count` regions whose names are close to `name`, closest first, for "did you
 /// mean" messages.
@@ -41,7 +43,7 @@ std::optional<std::string> endpoint_for_region(std::string_view region);
 /// `apig_regions()`. When `name` equals a region but for case, only that region is returned.
 /// The result is empty when nothing is close (or `max_count` is 0). The views point into
 /// `apig_regions()`.
-std::vector<std::string_view> closest_regions(std::string_view name, std::size_t max_count = 3);
+APIG_DECL std::vector<std::string_view> closest_regions(std::string_view name, std::size_t max_count = 3);
 
 /// The error for a region that `endpoint_for_region` refused: `errc::invalid_argument` with
 /// a one-line message such as
@@ -52,6 +54,6 @@ std::vector<std::string_view> closest_regions(std::string_view name, std::size_t
 /// listing `closest_regions(name)` (3 at most). In the message, control characters of `name`
 /// are shown as `?` and a name longer than 64 bytes is cut to 64 bytes followed by `...`.
 /// Other fields of the error_info are left at their defaults.
-error_info region_error(std::string_view name);
+APIG_DECL error_info region_error(std::string_view name);
 
 }  // namespace apig

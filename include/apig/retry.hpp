@@ -1,5 +1,7 @@
 #pragma once
 
+#include <apig/export.hpp>
+
 // When and how a failed attempt is tried again: the policy (which failures, how many times,
 // how long to wait), the shared retry budget, and the sans-I/O functions the client's retry
 // loop is made of. Everything here is testable without sockets or sleeping.
@@ -78,7 +80,7 @@ struct retry_budget_options {
 };
 
 /// Thread-safe token bucket (lock-free).
-class retry_budget {
+class APIG_DECL retry_budget {
 public:
     explicit retry_budget(retry_budget_options opts = {});
     /// Takes the cost of one retry; false (and nothing taken) when too few tokens are left.
@@ -99,7 +101,7 @@ private:
 /// overflowing (any attempt number gives at most max_backoff). `random01` is clamped into
 /// [0, 1) (NaN counts as 0), an attempt below 1 counts as 1, a multiplier below 1 (or NaN)
 /// counts as 1, and a non-positive initial_backoff or max_backoff gives 0.
-std::chrono::milliseconds backoff_delay(retry_policy const& p, int attempt, double random01) noexcept;
+APIG_DECL std::chrono::milliseconds backoff_delay(retry_policy const& p, int attempt, double random01) noexcept;
 
 /// Parses a `Retry-After` value: delta-seconds ("120") or an HTTP-date
 /// ("Wed, 21 Oct 2015 07:28:00 GMT", also the obsolete RFC 850 and asctime forms). A date in
@@ -108,7 +110,7 @@ std::chrono::milliseconds backoff_delay(retry_policy const& p, int attempt, doub
 /// milliseconds give milliseconds::max(). Month, day and zone names are matched without
 /// regard to case; the day name is not checked against the date. nullopt if the value is
 /// neither (also for an impossible date such as 31 Nov).
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+APIG_DECL std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                           std::chrono::system_clock::time_point now);
 
 /// Why a failure is (not) retried.
@@ -121,6 +123,6 @@ enum class retry_verdict {
 /// Classifies a failed attempt under a policy (sans-I/O): the status against
 /// `retry_statuses` (400/401/403/404 never), transport failures, certificate failures
 /// (never), bad responses, cancellation (never), then `filter`.
-retry_verdict classify(retry_policy const& p, error_info const& e);
+APIG_DECL retry_verdict classify(retry_policy const& p, error_info const& e);
 
 }  // namespace apig
