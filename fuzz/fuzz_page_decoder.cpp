@@ -315,8 +315,13 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (!whole.err) fail("decoder accepted what boost::json::parse rejects", ec.message());
         return 0;
     }
-    if (whole.err && is_invalid_json_message(whole.err.message))
-        fail("decoder called valid JSON invalid", whole.err.message);
+    // An exponent beyond INT_MAX is the exception: Boost.JSON 1.83 and later parse it, the
+    // decoder refuses it as 1.81's parser does (decode.cpp, scan_exponent).
+    if (whole.err && is_invalid_json_message(whole.err.message)) {
+        if (!whole.err.message.ends_with(": exponent overflow"))
+            fail("decoder called valid JSON invalid", whole.err.message);
+        return 0;
+    }
 
     // 5. The reference decoder.
     apig::instance_page ref;

@@ -14,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/fields.hpp>
+#include <boost/beast/version.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
@@ -39,6 +40,14 @@ inline constexpr int max_interim_responses = 8;
 /// Equal to the header limit: a header is refused by header_limit first, and trailer fields
 /// share its limit.
 inline constexpr std::size_t read_buffer_bytes = max_header_bytes;
+/// The longest chunk header line (chunk size and extensions) a response may have: what the
+/// read buffer holds, except that Boost.Beast 1.92 (Beast 361) refuses a line of 8 KiB or
+/// more itself, before the buffer is full (boostorg/beast#3077).
+#if BOOST_BEAST_VERSION > 359
+inline constexpr std::size_t max_chunk_line_bytes = 8 * 1024;
+#else
+inline constexpr std::size_t max_chunk_line_bytes = read_buffer_bytes;
+#endif
 
 /// The first Content-Encoding field of `h` that names a coding other than `identity` (in any
 /// element of a comma-separated list; empty elements are allowed by the list syntax), or
@@ -97,7 +106,8 @@ public:
     /// responses (but 101) are skipped. `errc::bad_response`: a Content-Encoding other than
     /// identity in any Content-Encoding field or list element (never asked for); headers over
     /// 64 KiB; a chunk header line, or the last chunk and its trailer fields, over 64 KiB (the
-    /// header limit: the read buffer holds at most that much unparsed). Server text quoted in a
+    /// header limit: the read buffer holds at most that much unparsed; a chunk header line over
+    /// `max_chunk_line_bytes`, 8 KiB with Boost 1.92). Server text quoted in a
     /// message goes through `server_text` with `secrets` redacted. Any failure closes the
     /// connection; so does a response followed by bytes already received (`out.unrequested`).
     boost::asio::awaitable<error_info> exchange(std::string_view request, instance_page& page,

@@ -22,8 +22,9 @@
 //   holds: "expected an integer, got a floating-point number[ beyond the range of a double]");
 //   int32 fields reject integers outside int32, int64 fields integers outside int64 ("integer
 //   out of int64 range", also for a run of digits beyond uint64). `-0` is the integer 0.
-//   An exponent beyond what the parser takes (1e99999999999) is invalid JSON ("exponent
-//   overflow"). `size` and `total` must not be negative.
+//   An exponent beyond INT_MAX (1e99999999999) is invalid JSON ("exponent overflow"), as
+//   Boost.JSON 1.81's parser has it; the decoder says so itself with later Boosts, whose
+//   parser takes such a number. `size` and `total` must not be negative.
 // - Duplicate keys: the last one wins (a later `"id":null` makes `id` absent again; a second
 //   `instances` array replaces the first).
 // - Invalid JSON (including invalid UTF-8, and nesting deeper than 64 levels) is reported with
@@ -291,16 +292,22 @@ public:
         return true;
     }
 
-    bool on_key_part(boost::json::string_view s, std::size_t n, error_code&) {
+    // Whether a piece is a key's or a string's first (or its only one) is tracked here, not
+    // read from the parser's running size `n`: Boost.JSON 1.90 and later leave the bytes of a
+    // UTF-8 sequence completed across two chunks out of `n` (boostorg/json#1185), so
+    // `n == s.size()` can hold for a later piece.
+    bool on_key_part(boost::json::string_view s, std::size_t, error_code&) {
+        bool const first = !std::exchange(key_partial_, true);
         if (skip_ != 0) return true;
-        if (n == s.size()) key_len_ = 0;  // first part
+        if (first) key_len_ = 0;
         append_key(sv(s));
         return true;
     }
 
-    bool on_key(boost::json::string_view s, std::size_t n, error_code&) {
+    bool on_key(boost::json::string_view s, std::size_t, error_code&) {
+        bool const whole = !std::exchange(key_partial_, false);
         if (skip_ != 0) return true;
-        if (n == s.size()) {  // the whole key in one piece: match in place
+        if (whole) {  // the whole key in one piece: match in place
             field_ = match_key(sv(s));
         } else {
             append_key(sv(s));
@@ -312,12 +319,12 @@ public:
         return true;
     }
 
-    bool on_string_part(boost::json::string_view s, std::size_t n, error_code&) {
+    bool on_string_part(boost::json::string_view s, std::size_t, error_code&) {
+        bool const first = !std::exchange(string_partial_, true);
         if (skip_ != 0) return true;
         // A string where none belongs is refused in on_string, once the parser has checked
         // all of it: the same error whether the body arrives whole or in pieces.
         if (!in_object()) return true;
-        bool const first = n == s.size();
         switch (field_kind(field_)) {
         case kind::none: return true;
         case kind::string: {
@@ -335,10 +342,10 @@ public:
         }
     }
 
-    bool on_string(boost::json::string_view s, std::size_t n, error_code& ec) {
+    bool on_string(boost::json::string_view s, std::size_t, error_code& ec) {
+        bool const whole = !std::exchange(string_partial_, false);
         if (skip_ != 0) return true;
         if (!in_object()) return mismatch(ec, "a string");
-        bool const whole = n == s.size();
         switch (field_kind(field_)) {
         case kind::none: return true;
         case kind::string: {
@@ -361,7 +368,8 @@ public:
         }
     }
 
-    bool on_number_part(boost::json::string_view s, error_code&) {
+    bool on_number_part(boost::json::string_view s, error_code& ec) {
+        if (!scan_exponent(sv(s), ec)) return false;
         // A number split across chunks: remember whether any piece had a fraction or an
         // exponent, since on_double only sees the last piece.
         if (skip_ == 0 && has_float_syntax(sv(s))) float_syntax_ = true;
@@ -369,6 +377,7 @@ public:
     }
 
     bool on_int64(std::int64_t i, boost::json::string_view, error_code& ec) {
+        in_exponent_ = false;  // the end of a number (an integer has no exponent)
         if (skip_ != 0) return true;
         if (!in_object()) return mismatch(ec, "a number");
         switch (field_kind(field_)) {
@@ -385,6 +394,7 @@ public:
 
     bool on_uint64(std::uint64_t, boost::json::string_view, error_code& ec) {
         // Only called for values above INT64_MAX.
+        in_exponent_ = false;
         if (skip_ != 0) return true;
         if (!in_object()) return mismatch(ec, "a number");
         switch (field_kind(field_)) {
@@ -396,6 +406,9 @@ public:
     }
 
     bool on_double(double d, boost::json::string_view s, error_code& ec) {
+        bool const exponent_ok = scan_exponent(sv(s), ec);
+        in_exponent_ = false;  // the end of the number
+        if (!exponent_ok) return false;
         // Named by how the number is written, not by its value: `1e19`, `2.0` and `1e400` are
         // floating-point numbers; only a plain run of digits is an integer.
         bool const written_as_integer = !std::exchange(float_syntax_, false) && !has_float_syntax(sv(s));
@@ -451,8 +464,36 @@ public:
     bool on_comment_part(boost::json::string_view, error_code&) { return true; }
     bool on_comment(boost::json::string_view, error_code&) { return true; }
 
+    /// After a failed write: how many bytes before the parser's stopping point the error
+    /// lies (an exponent refused by scan_exponent is found at the end of its number).
+    std::size_t error_back() const noexcept { return error_back_; }
+
 private:
     enum class ctx : std::uint8_t { top, root, instances, instance, locks, lock, end };
+
+    /// Boost.JSON 1.81 refuses a number whose exponent is beyond INT_MAX as invalid JSON
+    /// ("exponent overflow", at the digit that takes it past); 1.83 and later accept it (as
+    /// infinity or zero). Refused here as 1.81 does, anywhere in the document, so that what
+    /// apig calls invalid JSON does not depend on the Boost it was built with. `text` is
+    /// (a piece of) a number's text; the exponent's value carries over between pieces.
+    bool scan_exponent(std::string_view text, error_code& ec) noexcept {
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            char const c = text[i];
+            if (c == 'e' || c == 'E') {
+                in_exponent_ = true;
+                exponent_ = 0;
+            } else if (in_exponent_ && c >= '0' && c <= '9') {
+                exponent_ = exponent_ * 10 + (c - '0');
+                if (exponent_ > std::numeric_limits<std::int32_t>::max()) {
+                    in_exponent_ = false;
+                    error_back_ = text.size() - i;
+                    ec = boost::json::error::exponent_overflow;
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
 
     /// A fraction or an exponent in (a piece of) a number's text.
     static bool has_float_syntax(std::string_view number_text) noexcept {
@@ -647,9 +688,14 @@ private:
     cbc_operation_lock* lock_ = nullptr;
     std::size_t skip_ = 0;  // nesting depth inside an unknown value being skipped
     bool float_syntax_ = false;  // an earlier piece of the current number had `.`, `e` or `E`
+    bool in_exponent_ = false;     // the current number's text so far ends in its exponent
+    std::int64_t exponent_ = 0;    // the digits of that exponent so far (at most 10 digits)
+    std::size_t error_back_ = 0;   // see error_back()
     ctx ctx_ = ctx::top;
     field field_ = field::unknown;
     std::size_t key_len_ = 0;
+    bool key_partial_ = false;     // a piece of the current key was seen (on_key_part)
+    bool string_partial_ = false;  // a piece of the current string was seen (on_string_part)
     char key_buf_[32];
     std::string scratch_;  // an enum name split across chunks
     enum_cache<apig::status> status_cache_;
@@ -684,7 +730,7 @@ void record_error(error_info& err, parser_type const& p, error_code const& ec, s
     }
     err.message = "bad response: invalid JSON at byte ";
     char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, offset);
+    auto r = std::to_chars(buf, buf + sizeof buf, offset - std::min(offset, p.handler().error_back()));
     err.message.append(buf, r.ptr);
     err.message += ": ";
     err.message += ec.message();

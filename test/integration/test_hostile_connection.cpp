@@ -12,6 +12,8 @@
 #include "paging_server.hpp"
 #include "raw_server.hpp"
 
+#include "http/connection.hpp"  // max_chunk_line_bytes
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -437,7 +439,8 @@ TEST_CASE("hostile: a chunk header line over 64 KiB (a huge chunk extension)") {
         CAPTURE(what);
         CHECK(e.code() == apig::errc::bad_response);
         CHECK(contains(what, "chunk header line"));
-        CHECK(contains(what, "larger than 64 KiB"));
+        // 64 KiB (the read buffer), or 8 KiB with Boost 1.92, whose Beast refuses longer lines itself.
+        CHECK(contains(what, "larger than " + std::to_string(apig::http::max_chunk_line_bytes / 1024) + " KiB"));
     }
     CHECK(c.stats().bytes < 256 * 1024);
 }
