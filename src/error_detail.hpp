@@ -7,12 +7,32 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace apig {
+
+/// Whether two error categories are the same, by address or else by name. A program may
+/// hold two objects of one Asio category: where the host (or a library it links) compiles
+/// Asio's implementation itself (BOOST_ASIO_SEPARATE_COMPILATION) and apig uses Asio
+/// header-only, as it does, Boost 1.81's `get_misc_category()` and `get_ssl_category()` each
+/// keep a category object per definition, and `error_code` compares categories by address.
+/// Every test of an Asio, Asio.SSL or Beast code in apig goes through `is_error`.
+inline bool same_category(boost::system::error_category const& a,
+                          boost::system::error_category const& b) noexcept {
+    return a == b || std::strcmp(a.name(), b.name()) == 0;
+}
+
+/// Whether `ec` is the error `e` of an Asio, Asio.SSL or Beast error enumeration, robust to
+/// duplicate category objects (see `same_category`).
+template <class ErrorEnum>
+bool is_error(boost::system::error_code const& ec, ErrorEnum e) noexcept {
+    boost::system::error_code const want = make_error_code(e);
+    return ec.value() == want.value() && same_category(ec.category(), want.category());
+}
 
 /// An error_info with a code and a message.
 error_info make_error(boost::system::error_code code, std::string message);

@@ -2,6 +2,8 @@
 // the classification of failures.
 #include <apig/retry.hpp>
 
+#include "error_detail.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -282,18 +284,18 @@ bool is_transport_failure(boost::system::error_code const& ec) noexcept {
         ec == sys_errc::timed_out)
         return true;
     // The Asio codes themselves (the same values in the system category on POSIX).
-    if (ec == asio_error::connection_reset || ec == asio_error::connection_refused ||
-        ec == asio_error::connection_aborted || ec == asio_error::broken_pipe ||
-        ec == asio_error::network_unreachable || ec == asio_error::host_unreachable ||
-        ec == asio_error::timed_out)
+    if (is_error(ec, asio_error::connection_reset) || is_error(ec, asio_error::connection_refused) ||
+        is_error(ec, asio_error::connection_aborted) || is_error(ec, asio_error::broken_pipe) ||
+        is_error(ec, asio_error::network_unreachable) || is_error(ec, asio_error::host_unreachable) ||
+        is_error(ec, asio_error::timed_out))
         return true;
     // The peer closed the connection before or during the response.
-    if (ec == asio_error::eof || ec == boost::beast::http::error::end_of_stream ||
-        ec == boost::beast::http::error::partial_message ||
-        ec == boost::asio::ssl::error::stream_truncated)
+    if (is_error(ec, asio_error::eof) || is_error(ec, boost::beast::http::error::end_of_stream) ||
+        is_error(ec, boost::beast::http::error::partial_message) ||
+        is_error(ec, boost::asio::ssl::error::stream_truncated))
         return true;
     // A Beast stream's own timeout.
-    return ec == boost::beast::error::timeout;
+    return is_error(ec, boost::beast::error::timeout);
 }
 
 bool never_listed(unsigned status) noexcept {

@@ -156,7 +156,7 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
     auto [cec, ep] = co_await tcp.async_connect(results, use_tuple);
     if (cec) {
         close();
-        if (cec == beast::error::timeout)
+        if (is_error(cec, beast::error::timeout))
             co_return make_error(errc::timed_out, "connecting to " + host_ + ": timed out (" + connect_limit.name + ")");
         if (is_abort(cec)) co_return make_error(cec, "connecting to " + host_ + ": cancelled");
         co_return make_error(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
@@ -178,7 +178,7 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
     auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (hec) {
         close();
-        if (hec == beast::error::timeout)
+        if (is_error(hec, beast::error::timeout))
             co_return make_error(errc::timed_out, "TLS handshake with " + host_ + ": timed out (" + handshake_limit.name + ")");
         if (is_abort(hec)) co_return make_error(hec, "TLS handshake with " + host_ + ": cancelled");
         co_return handshake_error(stream_.native_handle(), hec, name);
@@ -206,7 +206,7 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
     auto [wec, written] = co_await asio::async_write(s, asio::buffer(request.data(), request.size()), use_tuple);
     if (wec) {
         close();
-        if (wec == beast::error::timeout)
+        if (is_error(wec, beast::error::timeout))
             co_return make_error(errc::timed_out, "sending the request to " + host_ +
                                                       ": timed out (" + limit.name + ")");
         if (is_abort(wec)) co_return make_error(wec, "sending the request: cancelled");
@@ -218,7 +218,7 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
     auto read_error = [&](error_code const& rec, page_body::value_type& body, bool header_done) {
         close();
         if (rec == errc::bad_response) return std::move(body.decode_error);
-        if (rec == bhttp::error::body_limit)
+        if (is_error(rec, bhttp::error::body_limit))
             return make_error(errc::response_too_large,
                               "response body larger than max_body_bytes (" + std::to_string(body_limit) + " bytes)");
         auto const held = [&] {
@@ -235,7 +235,7 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
             return make_error(errc::bad_response, "a chunk header line of the response from " + host_ +
                                                       " is larger than " + std::to_string(limit / 1024) + " KiB");
         };
-        if (rec == bhttp::error::header_limit) {
+        if (is_error(rec, bhttp::error::header_limit)) {
             // Past the header, only trailer fields count against header_limit: newer Beasts
             // (1.90 does, 1.83 does not) share it with them; older ones end such a read with
             // buffer_overflow once the read buffer is full (below).
@@ -243,14 +243,15 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
             return make_error(errc::bad_response, "the response headers from " + host_ + " are larger than " +
                                                       std::to_string(max_header_bytes / 1024) + " KiB");
         }
-        if (rec == bhttp::error::buffer_overflow)  // see read_buffer_bytes
+        if (is_error(rec, bhttp::error::buffer_overflow))  // see read_buffer_bytes
             return at_last_chunk(held()) ? trailers_too_large() : chunk_line_too_large(read_buffer_bytes);
-        if (rec == bhttp::error::bad_chunk_extension && unfinished_chunk_line(held()))
+        if (is_error(rec, bhttp::error::bad_chunk_extension) && unfinished_chunk_line(held()))
             return chunk_line_too_large(max_chunk_line_bytes);
-        if (rec == beast::error::timeout)
+        if (is_error(rec, beast::error::timeout))
             return make_error(errc::timed_out, "reading the response from " + host_ + ": timed out (" + limit.name + ")");
         if (is_abort(rec)) return make_error(rec, "reading the response: cancelled");
-        if (rec == bhttp::error::end_of_stream || rec == asio::error::eof || rec == asio::ssl::error::stream_truncated)
+        if (is_error(rec, bhttp::error::end_of_stream) || is_error(rec, asio::error::eof) ||
+            is_error(rec, asio::ssl::error::stream_truncated))
             return make_error(rec, out.got_bytes ? "the server closed the connection before the response was complete"
                                                  : "the server closed the connection before responding");
         return make_error(rec, "reading the response from " + host_ + ": " + rec.message());

@@ -78,10 +78,10 @@ error_info handshake_error(SSL* ssl, boost::system::error_code ec, std::string_v
     // answer: tls_handshake_failed, not retried. The connection breaking during the
     // handshake (reset, EOF, truncation) keeps its transport code and is retried like any
     // other broken connection.
-    if (ec.category() == boost::asio::error::get_ssl_category())
+    if (same_category(ec.category(), boost::asio::error::get_ssl_category()))
         return make_error(errc::tls_handshake_failed, "TLS handshake with " + name + " failed: " + ec.message());
     return make_error(ec, "TLS handshake with " + name + ": " +
-                              (ec == boost::asio::ssl::error::stream_truncated || ec == boost::asio::error::eof
+                              (is_error(ec, boost::asio::ssl::error::stream_truncated) || is_error(ec, boost::asio::error::eof)
                                    ? std::string("the server closed the connection")
                                    : ec.message()));
 }

@@ -478,6 +478,46 @@ TEST_CASE("retry: classify transport failures") {
     }
 }
 
+namespace {
+// A second object of an Asio/Beast category, as a program holds when it (or a library it
+// links) compiles Asio's implementation itself while apig uses Asio header-only: the same
+// name and messages, another address.
+class twin_category : public boost::system::error_category {
+public:
+    explicit twin_category(boost::system::error_category const& of) : of_(of) {}
+    char const* name() const noexcept override { return of_.name(); }
+    std::string message(int ev) const override { return of_.message(ev); }
+
+private:
+    boost::system::error_category const& of_;
+};
+}  // namespace
+
+TEST_CASE("retry: a transport failure from a twin of Asio's category is still one") {
+    std::vector<boost::system::error_code> const codes{
+        boost::asio::error::eof,
+        boost::asio::ssl::error::stream_truncated,
+        boost::beast::http::error::end_of_stream,
+        boost::beast::http::error::partial_message,
+        boost::beast::error::timeout,
+    };
+    apig::retry_policy p;
+    for (auto const& original : codes) {
+        twin_category const twin(original.category());
+        boost::system::error_code const ec(original.value(), twin);
+        CAPTURE(ec.message());
+        REQUIRE(ec != original);  // what error_code's own comparison says
+        CHECK(apig::classify(p, err(ec)) == apig::retry_verdict::retry);
+    }
+    // Same value, another category (another name): not a transport failure.
+    struct other_category : boost::system::error_category {
+        char const* name() const noexcept override { return "not.asio"; }
+        std::string message(int) const override { return "other"; }
+    } const other;
+    CHECK(apig::classify(p, err(boost::system::error_code(boost::asio::error::eof, other))) ==
+          apig::retry_verdict::not_retryable);
+}
+
 TEST_CASE("retry: classify failures that are never retried") {
     apig::retry_policy p;
     p.filter = [](apig::error_info const&) { return true; };
