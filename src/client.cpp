@@ -1,6 +1,5 @@
-// The client: options checked once; then per call, on the client's strand: validate, build the
-// target, and the retry loop around attempts (take a connection, send, read and decode, map
-// errors), bounded by the call's deadline and open to cancellation throughout.
+// The client's façade: options checked once, the shared state built, calls started on the
+// client's strand (the call itself is call.cpp, one attempt attempt.cpp).
 #include <apig/client.hpp>
 #include <apig/region.hpp>
 #include <apig/version.hpp>
@@ -32,10 +31,12 @@
 namespace apig {
 using detail_client::call_state;
 using detail_client::attempt_result;
+using detail_client::ms_text;
 namespace asio = boost::asio;
 using boost::system::error_code;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
+
 
 namespace {
 
@@ -44,24 +45,6 @@ credentials fixed_credentials(client_credentials const& c) {
     if (auto const* t = std::get_if<token_credentials>(&c)) return auth::trimmed(*t);
     return auth::trimmed(std::get<aksk_credentials>(c));
 }
-
-// Text a provider's exception carried, with the credentials it may have quoted redacted, made
-// printable and cut (server_text: a provider may quote what IAM answered).
-std::string redacted_what(std::exception_ptr ep, credentials const* last) {
-    std::string text;
-    try {
-        std::rethrow_exception(ep);
-    } catch (std::exception const& e) {
-        text = e.what();
-    } catch (...) {
-        text = "an exception that is not a std::exception";
-    }
-    std::array<std::string_view, 4> secrets{};
-    if (last) secrets = auth::secrets(*last);
-    return server_text(text, 512, secrets);
-}
-
-std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 // `https://host[:port]` → where to connect. Anything else is refused with the reason.
 http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls, bool allow_http) {
@@ -170,65 +153,6 @@ std::chrono::system_clock::time_point client::impl::now() const {
     return opts.clock ? opts.clock() : std::chrono::system_clock::now();
 }
 
-std::variant<credentials, error_info> client::impl::current_credentials() const {
-    if (!provider) return fixed;
-    credentials c;
-    try {
-        c = auth::trimmed(provider->current());
-    } catch (...) {
-        return make_error(errc::credentials_unavailable,
-                          "the credentials provider's current() threw: " +
-                              redacted_what(std::current_exception(), nullptr));
-    }
-    if (auto why = auth::problem(c); !why.empty())
-        return make_error(errc::credentials_unavailable, "the credentials provider handed out unusable credentials: " + why);
-    return c;
-}
-
-asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::impl::fresh_credentials(
-    credentials const& rejected) {
-    if (!provider) co_return std::monostate{};
-    auto now_current = current_credentials();
-    if (auto* e = std::get_if<error_info>(&now_current)) co_return std::move(*e);
-    credentials fresh = std::get<credentials>(std::move(now_current));
-    if (fresh == rejected) {  // nobody moved on yet: ask for newer ones
-        std::exception_ptr failure;
-        try {
-            fresh = auth::trimmed(co_await provider->refresh(rejected));
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        if (failure)
-            co_return make_error(errc::credentials_unavailable,
-                                 "the credentials provider's refresh() threw: " + redacted_what(failure, &rejected));
-        if (auto why = auth::problem(fresh); !why.empty())
-            co_return make_error(errc::credentials_unavailable,
-                                 "the credentials provider's refresh() handed out unusable credentials: " + why);
-    }
-    if (fresh == rejected) co_return std::monostate{};
-    co_return fresh;
-}
-
-std::string client::impl::authorized(std::string_view target, credentials const& c) const {
-    std::string msg;
-    msg.reserve(512);
-    msg.append("GET ").append(target).append(" HTTP/1.1\r\n").append(request_headers);
-    for (auto& [name, value] :
-         auth::authorization_headers(c, "GET", target, host.host_header, now(), opts.project_id))
-        msg.append(name).append(": ").append(value).append("\r\n");
-    msg.append("\r\n");
-    return msg;
-}
-
-http::step_limit client::impl::limit(milliseconds step, char const* name, steady::time_point deadline) const {
-    auto const own = steady::now() + step;
-    if (deadline < own) return {deadline, deadline_name()};
-    return {own, std::string(name) + " = " + ms_text(step)};
-}
-
-std::string client::impl::deadline_name() const {
-    return "timeouts.total = " + ms_text(opts.timeouts.total) + ", the call's overall deadline";
-}
 
 void client::impl::log(log_level level, std::string const& line) const {
     if (!opts.log || level < opts.log_min_level) return;
@@ -247,264 +171,6 @@ void client::impl::report(attempt_info const& a) const {
     }
 }
 
-milliseconds client::impl::backoff_for(int attempt, std::string_view retry_after) {
-    if (opts.retry.honour_retry_after && !retry_after.empty()) {
-        if (auto d = parse_retry_after(retry_after, now()))
-            return std::min(*d, opts.retry.max_backoff);
-    }
-    double const r = opts.retry.random ? opts.retry.random()
-                                       : std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-    return backoff_delay(opts.retry, attempt, r);
-}
-
-asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt) {
-    std::exception_ptr failure;
-    try {
-        if (opts.retry.sleep) {
-            co_await opts.retry.sleep(d);
-        } else {
-            asio::steady_timer t(strand, d);
-            co_await t.async_wait(asio::use_awaitable);
-        }
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    if (!failure) co_return error_info{};
-    error_code ec = asio::error::operation_aborted;
-    try {
-        std::rethrow_exception(failure);
-    } catch (boost::system::system_error const& e) {
-        ec = e.code();
-    } catch (...) {
-    }
-    co_return make_error(ec, "waiting " + ms_text(d) + " before attempt " + std::to_string(next_attempt) +
-                                 (ec == asio::error::operation_aborted ? ": cancelled" : ": " + ec.message()));
-}
-
-asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, steady::time_point deadline,
-                                                      credentials const& used, instance_page storage) {
-    attempt_result r;
-    r.page = std::move(storage);
-    auto [aec, lease] = co_await pool.acquire(deadline);
-    if (aec) {
-        r.error = aec == errc::timed_out
-                      ? make_error(errc::timed_out, "waiting for a free connection (pool.max_connections = " +
-                                                        std::to_string(opts.pool.max_connections) +
-                                                        "): timed out (" + deadline_name() + ")")
-                      : make_error(aec, "waiting for a connection: cancelled");
-        co_return r;
-    }
-    auto const start = steady::now();
-    auto const secrets = auth::attempt_secrets(used, msg);
-    // A kept-alive connection the server closed or wrote to while idle is not used at all (the
-    // pool drops it at checkout). If the close arrives after the checkout, the exchange fails
-    // before any response byte; the request is then replayed once on a new connection (GET is
-    // idempotent). This is not a retry: the request never reached the server.
-    for (bool replayed = false;; replayed = true) {
-        r.reused = lease.reused() && lease.get()->reusable();
-        if (!r.reused) {
-            auto& c = lease.open();
-            if (auto e = co_await c.connect(host, limit(opts.timeouts.connect, "timeouts.connect", deadline),
-                                            limit(opts.timeouts.handshake, "timeouts.handshake", deadline))) {
-                lease.discard();
-                r.error = std::move(e);
-                break;
-            }
-        }
-        r.page.request_id.clear();  // the decoder replaces the rest, keeping the storage
-        r.out = http::exchange_result{};
-        requests.fetch_add(1, std::memory_order_relaxed);
-        auto e = co_await lease.get()->exchange(msg, r.page, opts.max_body_bytes,
-                                                limit(opts.timeouts.attempt, "timeouts.attempt", deadline), r.out,
-                                                secrets);
-        bytes.fetch_add(r.out.bytes, std::memory_order_relaxed);
-        if (r.out.closed_behind) counters.discarded.fetch_add(1, std::memory_order_relaxed);
-        if (r.out.unrequested) {
-            counters.unrequested.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::warning, "the server sent more than the response (HTTP " + std::to_string(r.out.status) +
-                                        "); the connection was closed and the extra bytes dropped");
-        }
-        if (!e) {
-            if (r.out.status != 200) {
-                r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text, {}, secrets);
-                if (r.out.status / 100 == 3) {
-                    std::string const where = server_text(r.out.location, 256, secrets);
-                    switch (r.out.status) {
-                    case 301: case 302: case 303: case 307: case 308:
-                        r.error.message += "; redirects are not followed";
-                        break;
-                    case 304:  // answers a conditional request: the client sends none
-                        r.error.message += "; no conditional request was sent (no If-None-Match or "
-                                           "If-Modified-Since), so there is nothing a 304 could leave unmodified";
-                        break;
-                    default:
-                        r.error.message += "; not a redirect (only 301, 302, 303, 307 and 308 are), and not an "
-                                           "answer to this request";
-                        break;
-                    }
-                    if (!where.empty()) r.error.message += " (Location: " + where + ")";
-                }
-                add_request_id(r.error, r.out.request_id, secrets);
-            }
-            break;
-        }
-        bool const stale = r.reused && !replayed && !r.out.got_bytes &&
-                           e.code != asio::error::operation_aborted && e.code != errc::timed_out;
-        lease.discard();
-        if (stale) {
-            replays.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::debug, "a kept-alive connection was closed by the server; resending on a new one");
-            continue;
-        }
-        add_request_id(e, r.out.request_id, secrets);
-        e.http_status = r.out.status;
-        r.error = std::move(e);
-        break;
-    }
-    r.latency = steady::now() - start;
-    co_return r;
-}
-
-asio::awaitable<instance_page> client::impl::run(list_request req, instance_page storage, error_info& diag,
-                                                 call_state& call) {
-    calls.insert(&call);
-    struct unregister {
-        impl& self;
-        call_state* c;
-        ~unregister() { self.calls.erase(c); }
-    } guard{*this, &call};
-
-    if (auto e = validate(req, opts.project_id)) {
-        diag = std::move(e);
-        co_return instance_page{};
-    }
-    std::string const target = build_target(opts.project_id, req);
-    auto const deadline = opts.timeouts.total > milliseconds::zero() ? steady::now() + opts.timeouts.total
-                                                                     : steady::time_point::max();
-    std::uint32_t spent = 0;  // retry tokens this call took
-    // After a 401, the provider's fresh credentials serve the rest of the call (once a call).
-    std::optional<credentials> pinned;
-    bool refreshed = false, after_refresh = false;
-    for (int n = 1;; ++n) {
-        credentials used;
-        if (pinned) {
-            used = *pinned;
-        } else {
-            auto c = current_credentials();
-            if (auto* ce = std::get_if<error_info>(&c)) {
-                ce->attempts = n - 1;
-                log(log_level::error, ce->message);
-                diag = std::move(*ce);
-                co_return instance_page{};
-            }
-            used = std::get<credentials>(std::move(c));
-        }
-        // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
-        if (n > 1 && !std::exchange(after_refresh, false)) retries.fetch_add(1, std::memory_order_relaxed);
-        std::string const msg = authorized(target, used);
-        attempt_result r = co_await attempt(msg, deadline, used, std::move(storage));
-        attempt_info info{.target = target,
-                          .attempt = n,
-                          .http_status = r.out.status,
-                          .latency = std::chrono::duration_cast<std::chrono::microseconds>(r.latency),
-                          .bytes = r.out.bytes,
-                          .reused_connection = r.reused};
-        if (!r.error) {
-            budget.on_success(spent);
-            report(info);
-            r.page.request_id = std::move(r.out.request_id);
-            co_return std::move(r.page);
-        }
-
-        storage = std::move(r.page);  // for the next attempt
-        error_info& e = r.error;
-        e.attempts = n;
-        info.error = &e;
-        info.action = retry_action::give_up;
-        std::string why;  // why the loop stops here, appended to the message
-        if (e.code == errc::unauthorized && provider) {
-            if (refreshed) {
-                why = " (refused with the credentials provider's fresh credentials too)";
-            } else {
-                refreshed = true;
-                auto fresh = co_await fresh_credentials(used);
-                if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-                    diag = make_error(asio::error::operation_aborted,
-                                      "cancelled while the credentials provider refreshed the credentials");
-                    diag.attempts = n;
-                    co_return instance_page{};
-                }
-                if (auto* c = std::get_if<credentials>(&fresh)) {
-                    pinned = std::move(*c);
-                    after_refresh = true;
-                    refreshes.fetch_add(1, std::memory_order_relaxed);
-                    info.action = retry_action::refresh_credentials;
-                    report(info);
-                    log(log_level::info, "attempt " + std::to_string(n) + " failed: " + e.message +
-                                             "; retrying once with the credentials provider's fresh credentials");
-                    continue;
-                }
-                if (auto* fe = std::get_if<error_info>(&fresh))
-                    why = "; then asking for fresh credentials failed: " + fe->message;
-                else
-                    why = " (the credentials provider has none newer)";
-            }
-        }
-        switch (classify(opts.retry, e)) {
-        case retry_verdict::cancelled: break;
-        case retry_verdict::not_retryable:
-            if (n > 1 && why.empty()) why = " (attempt " + std::to_string(n) + ", not retryable)";
-            break;
-        case retry_verdict::retry: {
-            if (n >= opts.retry.max_attempts) {
-                if (n > 1) why = " (gave up after " + std::to_string(n) + " attempts)";
-                break;
-            }
-            bool const after_timeout = e.code == errc::timed_out;
-            if (!budget.try_acquire(after_timeout)) {
-                why = " (not retried: the client's retry budget is exhausted; " + std::to_string(n) +
-                      (n == 1 ? " attempt)" : " attempts)");
-                break;
-            }
-            auto const cost = after_timeout ? opts.retry_budget.timeout_cost : opts.retry_budget.retry_cost;
-            auto const wait = backoff_for(n, r.out.retry_after);
-            if (steady::now() + wait >= deadline) {
-                budget.on_success(cost);  // the retry never happens: give its tokens back
-                if (e.code == errc::timed_out && e.message.find(deadline_name()) != std::string::npos) {
-                    // The attempt itself was cut short by the overall deadline and says so:
-                    // naming the deadline again would only repeat it.
-                    if (n > 1) why = " (after " + std::to_string(n) + " attempts)";
-                    break;
-                }
-                e.message += "; then the call's overall deadline (timeouts.total = " + ms_text(opts.timeouts.total) +
-                             ") left no time for the " + ms_text(wait) + " wait before attempt " +
-                             std::to_string(n + 1) + " (" + std::to_string(n) + (n == 1 ? " attempt)" : " attempts)");
-                e.code = errc::timed_out;
-                break;
-            }
-            spent += cost;
-            info.action = retry_action::retry;
-            info.backoff = wait;
-            break;
-        }
-        }
-        report(info);
-        if (info.action == retry_action::give_up) {
-            e.message += why;
-            log(log_level::warning, e.message);
-            diag = std::move(e);
-            co_return instance_page{};
-        }
-        log(log_level::info, "attempt " + std::to_string(n) + " failed: " + e.message + "; retrying in " +
-                                 ms_text(info.backoff));
-        if (auto se = co_await sleep(info.backoff, n + 1)) {
-            se.attempts = n;
-            se.http_status = e.http_status;
-            diag = std::move(se);
-            co_return instance_page{};
-        }
-    }
-}
 
 client::client(executor_type ex, client_options opts)
     : impl_(std::make_shared<impl>(std::move(ex), checked(std::move(opts)))) {}
