@@ -1,6 +1,6 @@
 #pragma once
 
-// The instance ids a walk has yielded, for "no id twice" (pager.cpp). Sans-I/O, unit-tested.
+// The instance ids a walk has yielded, for "no id twice" (walk_plan.cpp). Sans-I/O, unit-tested.
 //
 // An id is kept as its 64-bit hash (8 bytes, not a node and a string): two different ids
 // collide with probability ~n^2 / 2^65 (3e-8 for a million ids), and the cost of a collision

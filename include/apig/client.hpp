@@ -130,8 +130,10 @@ public:
     }
 
     /// Walks every page from `req.offset` on (see pager.hpp for the guarantees): up to
-    /// `opts.concurrency` pages in flight, yielded in offset order. `req.limit` is not used:
-    /// the page size is `opts.page_size`. Nothing is sent before the first `next()`.
+    /// `opts.concurrency` pages in flight, yielded in offset order. The page size is
+    /// `opts.page_size`; `req.limit` must be left at its default (20, then ignored) or equal
+    /// it, else the first `next()` fails with `errc::invalid_argument` naming both fields.
+    /// Nothing is sent before the first `next()`.
     page_generator pages(list_request req, page_options opts = {});
     /// The same walk, one instance at a time.
     instance_generator instances(list_request req, page_options opts = {});

@@ -65,6 +65,11 @@ struct walk_event {
 /// How a walk runs.
 struct page_options {
     /// Page size of every request (1..500). Default 500, the maximum: fewest requests.
+    /// The walk's request's `list_request::limit` is not a second page size: left at its
+    /// default (20) it is ignored, set equal to `page_size` it agrees; any other value fails the
+    /// walk's first next() with `errc::invalid_argument` naming both fields, nothing sent (a
+    /// walk never guesses which of two page sizes was meant). A limit of 20 cannot be told from
+    /// the default: to walk pages of 20, set `page_size = 20`.
     std::int32_t page_size = 500;
     /// The largest `concurrency` accepted.
     static constexpr std::size_t max_concurrency = 64;

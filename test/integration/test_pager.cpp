@@ -205,6 +205,42 @@ TEST_CASE("list_all and a bad page size") {
     CHECK(srv.requests_served() == 3);
 }
 
+TEST_CASE("a walk's request limit: the default or the page size, anything else refused before any request") {
+    apig::emulator::server srv({.instance_count = 20});
+    asio::io_context io;
+    apig::client c(io.get_executor(), options_for(srv));
+    // pages({.limit = 7}) does not walk with the default page size of 500, nor guess: it says so.
+    apig::error_info err;
+    run(io, [&]() -> asio::awaitable<void> {
+        auto g = c.pages({.limit = 7});
+        CHECK_FALSE(co_await g.next(err));
+        CHECK(g.stats().requests == 0);
+    }());
+    CHECK(err.code == apig::errc::invalid_argument);
+    CHECK(err.message ==
+          "invalid argument: list_request.limit (7) differs from page_options.page_size (500): a walk requests "
+          "every page with page_options.page_size; set the page size there and leave list_request.limit at its "
+          "default (20) or equal to it");
+    try {
+        run(io, c.list_all({.limit = 7}, {.page_size = 8}));
+        FAIL("accepted limit 7 with page_size 8");
+    } catch (apig::api_error const& e) {
+        CHECK(e.code() == apig::errc::invalid_argument);
+        CHECK(std::string(e.what()).find("list_request.limit (7) differs from page_options.page_size (8)") !=
+              std::string::npos);
+    }
+    CHECK(srv.requests_served() == 0);
+    // The same value in both: pages of 7 (7 + 7 + 6).
+    CHECK(walk_ids(c, io, {.page_size = 7, .concurrency = 2}, {.limit = 7}) == srv.ids());
+    CHECK(srv.requests_served() == 3);
+    for (auto const& r : srv.requests()) CHECK(r.target.find("limit=7") != std::string::npos);
+    // Left at its default, the limit is ignored: one page of 500.
+    srv.reset_stats();
+    CHECK(walk_ids(c, io, {}) == srv.ids());
+    REQUIRE(srv.requests_served() == 1);
+    CHECK(srv.requests().front().target.find("limit=500") != std::string::npos);
+}
+
 TEST_CASE("three projects walked concurrently on one io_context") {
     std::vector<std::string> const projects{"p-one", "p-two", "p-three"};
     apig::emulator::server srv({.project_ids = projects, .instance_count = 1'500, .threads = 2});
