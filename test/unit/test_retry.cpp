@@ -609,4 +609,24 @@ TEST_CASE("retry: log level names") {
     CHECK(apig::to_string(apig::log_level::error) == "error");
 }
 
+TEST_CASE("retry: test seams are copied on write") {
+    apig::retry_policy p;
+    CHECK(apig::detail::seams_of(p) == nullptr);
+    apig::detail::seams(p).random = [] { return 0.25; };
+    auto const copy = p;  // shares the seams
+    REQUIRE(apig::detail::seams_of(copy) != nullptr);
+    CHECK(apig::detail::seams_of(copy) == apig::detail::seams_of(p));
+    auto changed = p;
+    apig::detail::seams(changed).random = [] { return 0.75; };  // its own copy now
+    CHECK(apig::detail::seams_of(changed) != apig::detail::seams_of(p));
+    CHECK(apig::detail::seams_of(p)->random() == 0.25);
+    CHECK(apig::detail::seams_of(copy)->random() == 0.25);
+    CHECK(apig::detail::seams_of(changed)->random() == 0.75);
+    CHECK_FALSE(apig::detail::seams_of(changed)->sleep);
+    // A policy that holds its seams alone is written in place.
+    auto const* before = apig::detail::seams_of(changed);
+    apig::detail::seams(changed).random = [] { return 0.5; };
+    CHECK(apig::detail::seams_of(changed) == before);
+}
+
 TEST_SUITE_END();
