@@ -1,5 +1,6 @@
-// One call: the retry loop around attempts, with credentials, backoff, the retry budget and the
-// call's deadline, open to cancellation throughout.
+// One call: carries out what the call's state machine (call_fsm.hpp) asks for — credentials,
+// attempts, a refresh after a 401, waits — with the counters, the attempt hook and the log.
+// Open to cancellation throughout.
 #include <apig/client.hpp>
 #include <apig/region.hpp>
 #include <apig/version.hpp>
@@ -10,6 +11,8 @@
 #include "http/pool.hpp"
 #include "http/tls.hpp"
 #include "auth/authorize.hpp"
+#include "call_fsm.hpp"
+#include "retry_detail.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -31,7 +34,6 @@
 namespace apig {
 using detail_client::call_state;
 using detail_client::attempt_result;
-using detail_client::ms_text;
 namespace asio = boost::asio;
 using boost::system::error_code;
 using std::chrono::milliseconds;
@@ -56,6 +58,18 @@ std::string redacted_what(std::exception_ptr ep, credentials const* last) {
     return server_text(text, 512, secrets);
 }
 
+
+// How a wait ended with `failure`: its error code, else (a seam threw something else) aborted.
+error_code sleep_error(std::exception_ptr failure) {
+    error_code ec = asio::error::operation_aborted;
+    try {
+        std::rethrow_exception(failure);
+    } catch (boost::system::system_error const& e) {
+        ec = e.code();
+    } catch (...) {
+    }
+    return ec;
+}
 
 }  // namespace
 
@@ -99,21 +113,11 @@ asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::i
 }
 
 
-milliseconds client::impl::backoff_for(int attempt, std::string_view retry_after) {
-    if (opts.retry.honour_retry_after && !retry_after.empty()) {
-        if (auto d = parse_retry_after(retry_after, now()))
-            return std::min(*d, opts.retry.max_backoff);
-    }
-    double const r = opts.retry.random ? opts.retry.random()
-                                       : std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-    return backoff_delay(opts.retry, attempt, r);
-}
-
-asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt) {
+asio::awaitable<error_code> client::impl::sleep(milliseconds d) {
     std::exception_ptr failure;
     try {
-        if (opts.retry.sleep) {
-            co_await opts.retry.sleep(d);
+        if (auto const* s = detail::seams_of(opts.retry); s && s->sleep) {
+            co_await s->sleep(d);
         } else {
             asio::steady_timer t(strand, d);
             co_await t.async_wait(asio::use_awaitable);
@@ -121,16 +125,7 @@ asio::awaitable<error_info> client::impl::sleep(milliseconds d, int next_attempt
     } catch (...) {
         failure = std::current_exception();
     }
-    if (!failure) co_return error_info{};
-    error_code ec = asio::error::operation_aborted;
-    try {
-        std::rethrow_exception(failure);
-    } catch (boost::system::system_error const& e) {
-        ec = e.code();
-    } catch (...) {
-    }
-    co_return make_error(ec, "waiting " + ms_text(d) + " before attempt " + std::to_string(next_attempt) +
-                                 (ec == asio::error::operation_aborted ? ": cancelled" : ": " + ec.message()));
+    co_return failure ? sleep_error(failure) : error_code{};
 }
 
 
@@ -148,129 +143,52 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         co_return instance_page{};
     }
     std::string const target = build_target(opts.project_id, req);
-    auto const deadline = opts.timeouts.total > milliseconds::zero() ? steady::now() + opts.timeouts.total
-                                                                     : steady::time_point::max();
-    std::uint32_t spent = 0;  // retry tokens this call took
-    // After a 401, the provider's fresh credentials serve the rest of the call (once a call).
-    std::optional<credentials> pinned;
-    bool refreshed = false, after_refresh = false;
-    for (int n = 1;; ++n) {
-        credentials used;
-        if (pinned) {
-            used = *pinned;
-        } else {
-            auto c = current_credentials();
-            if (auto* ce = std::get_if<error_info>(&c)) {
-                ce->attempts = n - 1;
-                log(log_level::error, ce->message);
-                diag = std::move(*ce);
-                co_return instance_page{};
-            }
-            used = std::get<credentials>(std::move(c));
-        }
-        // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
-        if (n > 1 && !std::exchange(after_refresh, false)) retries.fetch_add(1, std::memory_order_relaxed);
-        std::string const msg = authorized(target, used);
-        attempt_result r = co_await attempt(msg, deadline, used, std::move(storage));
-        attempt_info info{.target = target,
-                          .attempt = n,
-                          .http_status = r.out.status,
-                          .latency = std::chrono::duration_cast<std::chrono::microseconds>(r.latency),
-                          .bytes = r.out.bytes,
-                          .reused_connection = r.reused};
-        if (!r.error) {
-            budget.on_success(spent);
+    using kind = detail::call_step::kind;
+    detail::call_fsm fsm(call_env);
+    attempt_info info;  // of the last attempt, reported when the loop knows what follows it
+    for (auto step = fsm.start(steady::now());;) {
+        if (step.counts_as_refresh) refreshes.fetch_add(1, std::memory_order_relaxed);
+        if (step.report) {
+            info.error = step.report->error;
+            info.action = step.report->action;
+            info.backoff = step.report->backoff;
             report(info);
-            r.page.request_id = std::move(r.out.request_id);
-            co_return std::move(r.page);
         }
-
-        storage = std::move(r.page);  // for the next attempt
-        error_info& e = r.error;
-        e.attempts = n;
-        info.error = &e;
-        info.action = retry_action::give_up;
-        std::string why;  // why the loop stops here, appended to the message
-        if (e.code == errc::unauthorized && provider) {
-            if (refreshed) {
-                why = " (refused with the credentials provider's fresh credentials too)";
-            } else {
-                refreshed = true;
-                auto fresh = co_await fresh_credentials(used);
-                if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-                    diag = make_error(asio::error::operation_aborted,
-                                      "cancelled while the credentials provider refreshed the credentials");
-                    diag.attempts = n;
-                    co_return instance_page{};
-                }
-                if (auto* c = std::get_if<credentials>(&fresh)) {
-                    pinned = std::move(*c);
-                    after_refresh = true;
-                    refreshes.fetch_add(1, std::memory_order_relaxed);
-                    info.action = retry_action::refresh_credentials;
-                    report(info);
-                    log(log_level::info, "attempt " + std::to_string(n) + " failed: " + e.message +
-                                             "; retrying once with the credentials provider's fresh credentials");
-                    continue;
-                }
-                if (auto* fe = std::get_if<error_info>(&fresh))
-                    why = "; then asking for fresh credentials failed: " + fe->message;
-                else
-                    why = " (the credentials provider has none newer)";
+        if (step.log) log(step.log->level, step.log->text);
+        switch (step.what) {
+        case kind::get_credentials: step = fsm.on_credentials(current_credentials()); break;
+        case kind::attempt: {
+            if (step.counts_as_retry) retries.fetch_add(1, std::memory_order_relaxed);
+            std::string const msg = authorized(target, *step.creds);
+            attempt_result r = co_await attempt(msg, fsm.deadline(), *step.creds, std::move(storage));
+            info = {.target = target,
+                    .attempt = step.attempt,
+                    .http_status = r.out.status,
+                    .latency = std::chrono::duration_cast<std::chrono::microseconds>(r.latency),
+                    .bytes = r.out.bytes,
+                    .reused_connection = r.reused};
+            if (!r.error) {
+                fsm.on_success();
+                report(info);
+                r.page.request_id = std::move(r.out.request_id);
+                co_return std::move(r.page);
             }
-        }
-        switch (classify(opts.retry, e)) {
-        case retry_verdict::cancelled: break;
-        case retry_verdict::not_retryable:
-            if (n > 1 && why.empty()) why = " (attempt " + std::to_string(n) + ", not retryable)";
-            break;
-        case retry_verdict::retry: {
-            if (n >= opts.retry.max_attempts) {
-                if (n > 1) why = " (gave up after " + std::to_string(n) + " attempts)";
-                break;
-            }
-            bool const after_timeout = e.code == errc::timed_out;
-            if (!budget.try_acquire(after_timeout)) {
-                why = " (not retried: the client's retry budget is exhausted; " + std::to_string(n) +
-                      (n == 1 ? " attempt)" : " attempts)");
-                break;
-            }
-            auto const cost = after_timeout ? opts.retry_budget.timeout_cost : opts.retry_budget.retry_cost;
-            auto const wait = backoff_for(n, r.out.retry_after);
-            if (steady::now() + wait >= deadline) {
-                budget.on_success(cost);  // the retry never happens: give its tokens back
-                if (e.code == errc::timed_out && e.message.find(deadline_name()) != std::string::npos) {
-                    // The attempt itself was cut short by the overall deadline and says so:
-                    // naming the deadline again would only repeat it.
-                    if (n > 1) why = " (after " + std::to_string(n) + " attempts)";
-                    break;
-                }
-                e.message += "; then the call's overall deadline (timeouts.total = " + ms_text(opts.timeouts.total) +
-                             ") left no time for the " + ms_text(wait) + " wait before attempt " +
-                             std::to_string(n + 1) + " (" + std::to_string(n) + (n == 1 ? " attempt)" : " attempts)");
-                e.code = errc::timed_out;
-                break;
-            }
-            spent += cost;
-            info.action = retry_action::retry;
-            info.backoff = wait;
+            storage = std::move(r.page);  // for the next attempt
+            step = fsm.on_failure(std::move(r.error), r.out.retry_after, steady::now());
             break;
         }
+        case kind::refresh_credentials: {
+            auto fresh = co_await fresh_credentials(*step.creds);
+            bool const cancelled =
+                (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+            step = fsm.on_refreshed(std::move(fresh), cancelled, steady::now());
+            break;
         }
-        report(info);
-        if (info.action == retry_action::give_up) {
-            e.message += why;
-            log(log_level::warning, e.message);
-            diag = std::move(e);
+        case kind::wait: step = fsm.on_waited(co_await sleep(step.wait)); break;
+        case kind::fail:
+            diag = std::move(step.error);
             co_return instance_page{};
-        }
-        log(log_level::info, "attempt " + std::to_string(n) + " failed: " + e.message + "; retrying in " +
-                                 ms_text(info.backoff));
-        if (auto se = co_await sleep(info.backoff, n + 1)) {
-            se.attempts = n;
-            se.http_status = e.http_status;
-            diag = std::move(se);
-            co_return instance_page{};
+        case kind::done: co_return instance_page{};  // never asked for: success returns above
         }
     }
 }

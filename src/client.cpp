@@ -10,6 +10,7 @@
 #include "http/pool.hpp"
 #include "http/tls.hpp"
 #include "auth/authorize.hpp"
+#include "retry_detail.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -86,6 +87,12 @@ http::target_host parse_endpoint(std::string const& endpoint, tls_options const&
     return t;
 }
 
+// Jitter: the test seam's, else uniform in [0, 1) from the client's generator (on the strand).
+std::function<double()> random_source(retry_policy const& p, std::mt19937_64& rng) {
+    if (auto const* s = detail::seams_of(p); s && s->random) return s->random;
+    return [&rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); };
+}
+
 client_options checked(client_options o) {
     if (!o.region.empty()) {
         if (!o.endpoint.empty()) throw_invalid_argument("set endpoint or region, not both");
@@ -137,8 +144,16 @@ client::impl::impl(asio::any_io_executor e, client_options o)
       pool(strand, ctx,
            {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection},
            counters),
-      budget(opts.retry_budget),
-      rng(std::random_device{}()) {
+      budget(opts.shared_retry_budget ? opts.shared_retry_budget
+                                      : std::make_shared<retry_budget>(opts.retry_budget)),
+      rng(std::random_device{}()),
+      call_env{.policy = opts.retry,
+               .budget = *budget,
+               .total = opts.timeouts.total,
+               .deadline_name = deadline_name(),
+               .refreshable = std::holds_alternative<std::shared_ptr<credentials_provider>>(opts.credentials),
+               .random = random_source(opts.retry, rng),
+               .wall_clock = [this] { return now(); }} {
     if (auto const* p = std::get_if<std::shared_ptr<credentials_provider>>(&opts.credentials))
         provider = *p;
     else
@@ -198,7 +213,7 @@ client_stats client::stats() const noexcept {
             .replays = impl_->replays.load(relaxed),
             .credential_refreshes = impl_->refreshes.load(relaxed),
             .bytes = impl_->bytes.load(relaxed),
-            .retry_tokens = impl_->budget.available()};
+            .retry_tokens = impl_->budget->available()};
 }
 
 void client::cancel() {

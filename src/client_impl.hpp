@@ -8,6 +8,7 @@
 
 #include "http/connection.hpp"
 #include "http/pool.hpp"
+#include "call_fsm.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -70,13 +71,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // credentials' headers (signed now, for a key pair).
     std::string authorized(std::string_view target, credentials const& c) const;
     std::chrono::system_clock::time_point now() const;
-    boost::asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
+    // Waits `d` (the test seam's sleep, if any): an error code if cancelled.
+    boost::asio::awaitable<boost::system::error_code> sleep(milliseconds d);
 
     // The earlier of a step's own limit and the call's deadline, named for the message.
     http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
     std::string deadline_name() const;
-    // The wait before the next attempt: Retry-After (capped) if honoured, else full jitter.
-    milliseconds backoff_for(int attempt, std::string_view retry_after);
     void report(attempt_info const& a) const;
     void log(log_level level, std::string const& line) const;
     /// Starts one call (list_instances) on the strand; the handler runs on its own executor.
@@ -99,8 +99,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::shared_ptr<credentials_provider> provider;  // null: `fixed` is used
     credentials fixed;
     http::pool pool;
-    retry_budget budget;
+    std::shared_ptr<retry_budget> budget;  // the client's own, or shared with other clients
     std::mt19937_64 rng;
+    detail::call_env call_env;  // what each call's state machine consults
     std::string request_headers;  // Host, User-Agent, Accept: the same for every request
     std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
 };

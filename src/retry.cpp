@@ -3,6 +3,7 @@
 #include <apig/retry.hpp>
 
 #include "error_detail.hpp"
+#include "retry_detail.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -16,6 +17,7 @@
 #include <limits>
 
 namespace apig {
+namespace detail {
 
 // ---- backoff -----------------------------------------------------------------------------
 
@@ -230,6 +232,18 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     return when_ms - now_ms;
 }
 
+retry_seams& seams(retry_policy& p) {
+    if (!p.internal_seams || p.internal_seams.use_count() > 1) {  // copy on write
+        auto own = p.internal_seams ? std::make_shared<retry_seams>(*p.internal_seams)
+                                    : std::make_shared<retry_seams>();
+        p.internal_seams = own;
+        return *own;
+    }
+    return const_cast<retry_seams&>(*p.internal_seams);  // made non-const above, owned alone
+}
+
+}  // namespace detail
+
 // ---- budget ------------------------------------------------------------------------------
 
 retry_budget::retry_budget(retry_budget_options opts) : opts_(opts), tokens_(opts.capacity) {}
@@ -260,6 +274,8 @@ void retry_budget::on_success(std::uint32_t refund_of_retries) noexcept {
 std::uint32_t retry_budget::available() const noexcept {
     return tokens_.load(std::memory_order_relaxed);
 }
+
+namespace detail {
 
 // ---- classification ----------------------------------------------------------------------
 
@@ -331,4 +347,5 @@ retry_verdict classify(retry_policy const& p, error_info const& e) {
     return v;
 }
 
+}  // namespace detail
 }  // namespace apig

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace apig {
@@ -84,7 +85,16 @@ struct client_options {
     pool_options pool{};
     timeout_options timeouts{};
     retry_policy retry{};
+    /// The client's own retry budget, made at construction. Not used when
+    /// `shared_retry_budget` is set.
     retry_budget_options retry_budget{};
+    /// A retry budget shared with other clients (which hold it too): their retries together
+    /// draw on its tokens and their successes refill it, so a failing backend sees at most
+    /// about capacity / retry_cost extra requests from all of them, however many clients a
+    /// service makes. Thread-safe (lock-free atomics): the clients may run on any threads and
+    /// executors. Its own options apply, `retry_budget` is ignored, and `client_stats::
+    /// retry_tokens` is what is left of it. Default: none (each client has its own).
+    std::shared_ptr<apig::retry_budget> shared_retry_budget{};
     /// Called after every attempt (metrics, tracing). Default: none.
     attempt_hook on_attempt{};
     /// Receives log lines at or above `log_min_level`. Default: none (the library is silent).

@@ -3,27 +3,27 @@
 #include <apig/export.hpp>
 
 // When and how a failed attempt is tried again: the policy (which failures, how many times,
-// how long to wait), the shared retry budget, and the sans-I/O functions the client's retry
-// loop is made of. Everything here is testable without sockets or sleeping.
+// how long to wait) and the retry budget, which clients may share.
 
 #include <apig/error.hpp>
-
-#include <boost/asio/awaitable.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <optional>
-#include <string_view>
+#include <memory>
 #include <vector>
 
 namespace apig {
 
+namespace detail {
+struct retry_seams;
+}
+
 /// Which failures are retried, how often, and how long to wait between attempts.
 ///
 /// The wait before attempt n+1 is "full jitter" (AWS architecture blog, 2015):
-/// `random() * min(max_backoff, initial_backoff * multiplier^(n-1))`; a `Retry-After` header
+/// `r * min(max_backoff, initial_backoff * multiplier^(n-1))`, r uniform in [0, 1); a `Retry-After` header
 /// on the failed response replaces it, capped at `max_backoff`.
 struct retry_policy {
     /// Attempts per call, the first included; 1 means no retry. Default 4.
@@ -53,19 +53,15 @@ struct retry_policy {
     /// gives up. Default: none.
     std::function<bool(error_info const&)> filter{};
 
-    /// Source of jitter, uniform in [0, 1). Default: a per-client std::mt19937_64 seeded
-    /// from std::random_device. Tests inject a fixed sequence.
-    std::function<double()> random{};
-    /// How the client waits between attempts. Default: a steady_timer on the client's
-    /// executor. It must honour the awaiting coroutine's cancellation (throwing
-    /// operation_aborted). Tests inject one that records the delay and returns at once.
-    std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)> sleep{};
+    /// Not an option: what the library's own tests replace (jitter, the wait between
+    /// attempts), reached through an internal header. Leave it empty.
+    std::shared_ptr<detail::retry_seams const> internal_seams{};
 };
 
-/// The client-wide retry budget: a token bucket like the AWS SDKs' retry quota. A retry costs
-/// tokens (more after a timeout), a success gives some back, so a failing backend sees at
-/// most about capacity / retry_cost extra requests from this client, not max_attempts times
-/// the load.
+/// The retry budget: a token bucket like the AWS SDKs' retry quota. A retry costs tokens (more
+/// after a timeout), a success gives some back, so a failing backend sees at most about
+/// capacity / retry_cost extra requests from the clients that share the budget (by default
+/// each client has its own), not max_attempts times the load.
 struct retry_budget_options {
     /// Off: retries are limited by max_attempts alone. Default true.
     bool enabled = true;
@@ -79,7 +75,10 @@ struct retry_budget_options {
     std::uint32_t success_refund = 1;
 };
 
-/// Thread-safe token bucket (lock-free).
+/// The token bucket of `retry_budget_options`. Thread-safe: its state is one atomic counter,
+/// updated lock-free, so one budget may be shared by clients on any threads and executors
+/// (`client_options::shared_retry_budget`), as the AWS SDKs share a retry quota between
+/// clients of one service.
 class APIG_DECL retry_budget {
 public:
     explicit retry_budget(retry_budget_options opts = {});
@@ -95,34 +94,5 @@ private:
     retry_budget_options opts_;
     std::atomic<std::uint32_t> tokens_;
 };
-
-/// The full-jitter wait after failed attempt `attempt` (1-based), for `random01` in [0, 1):
-/// `floor(random01 * min(max_backoff, initial_backoff * multiplier^(attempt-1)))`, never
-/// overflowing (any attempt number gives at most max_backoff). `random01` is clamped into
-/// [0, 1) (NaN counts as 0), an attempt below 1 counts as 1, a multiplier below 1 (or NaN)
-/// counts as 1, and a non-positive initial_backoff or max_backoff gives 0.
-APIG_DECL std::chrono::milliseconds backoff_delay(retry_policy const& p, int attempt, double random01) noexcept;
-
-/// Parses a `Retry-After` value: delta-seconds ("120") or an HTTP-date
-/// ("Wed, 21 Oct 2015 07:28:00 GMT", also the obsolete RFC 850 and asctime forms). A date in
-/// the past (or exactly `now`) gives 0; a future date gives the time until it, rounded up to
-/// whole milliseconds. Surrounding spaces and tabs are ignored; delta-seconds too large for
-/// milliseconds give milliseconds::max(). Month, day and zone names are matched without
-/// regard to case; the day name is not checked against the date. nullopt if the value is
-/// neither (also for an impossible date such as 31 Nov).
-APIG_DECL std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                          std::chrono::system_clock::time_point now);
-
-/// Why a failure is (not) retried.
-enum class retry_verdict {
-    retry,              ///< retryable: try again (if attempts, budget and deadline allow)
-    not_retryable,      ///< the policy does not retry this failure
-    cancelled,          ///< the call was cancelled: never retried
-};
-
-/// Classifies a failed attempt under a policy (sans-I/O): the status against
-/// `retry_statuses` (400/401/403/404 never), transport failures, certificate failures
-/// (never), bad responses, cancellation (never), then `filter`.
-APIG_DECL retry_verdict classify(retry_policy const& p, error_info const& e);
 
 }  // namespace apig

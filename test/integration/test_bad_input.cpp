@@ -6,6 +6,7 @@
 #include "harness.hpp"
 #include "plain_server.hpp"
 #include "raw_server.hpp"
+#include "retry_detail.hpp"  // test seams
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -861,7 +862,7 @@ TEST_CASE("bad input: a server that closes mid-handshake") {
         tls_script s({}, script_server::opening::close_mid_handshake);
         auto o = s.options();
         o.retry.max_attempts = 3;
-        o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
+        apig::detail::seams(o.retry).sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
         auto e = apig::test::list_error(o);
         CHECK(contains(e.what(), "the server closed the connection"));
         CHECK(e.info().attempts == 3);

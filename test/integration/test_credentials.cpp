@@ -2,6 +2,7 @@
 // a 401), end to end against the emulator, which verifies signatures with its own code.
 #include "harness.hpp"
 #include "raw_server.hpp"
+#include "retry_detail.hpp"  // test seams
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -109,7 +110,7 @@ outcome call(apig::client_options o, apig::list_request req = {}) {
         out.attempts.back().error = nullptr;
         out.attempts.back().target = {};
     };
-    o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
+    apig::detail::seams(o.retry).sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
     asio::io_context io;
     apig::client c(io.get_executor(), std::move(o));
     try {

@@ -13,6 +13,7 @@
 #include "raw_server.hpp"
 
 #include "http/connection.hpp"  // max_chunk_line_bytes
+#include "retry_detail.hpp"  // test seams
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -227,7 +228,7 @@ template <class Server>
 apig::client_options options_for(Server const& srv) {
     auto o = apig::test::trusting(srv, token);
     o.retry.max_attempts = 1;
-    o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
+    apig::detail::seams(o.retry).sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
     o.timeouts.connect = milliseconds(5000);
     o.timeouts.handshake = milliseconds(5000);
     o.timeouts.attempt = milliseconds(5000);

@@ -3,6 +3,7 @@
 // it; the retry loop must not add a second sentence naming the same deadline again.
 #include "harness.hpp"
 #include "raw_server.hpp"
+#include "retry_detail.hpp"  // test seams
 
 #include <doctest/doctest.h>
 
@@ -27,7 +28,7 @@ apig::client_options options_for(raw_server const& srv, milliseconds total) {
     auto o = apig::test::trusting(srv, "tok-9c1e-secret");
     o.retry.max_attempts = 4;
     o.retry.initial_backoff = milliseconds(10);
-    o.retry.random = [] { return 0.5; };
+    apig::detail::seams(o.retry).random = [] { return 0.5; };
     o.timeouts.connect = milliseconds(10000);
     o.timeouts.handshake = milliseconds(10000);
     o.timeouts.attempt = milliseconds(10000);

@@ -6,6 +6,7 @@
 // a signed overflow aborts.
 #include "harness.hpp"
 #include "paging_server.hpp"
+#include "retry_detail.hpp"
 
 #include <apig/retry.hpp>
 
@@ -281,7 +282,7 @@ TEST_CASE("hostile walk: the walk's errors are distinct and never retried") {
         CHECK(messages.insert(ec.message()).second);
         apig::error_info e;
         e.code = ec;
-        CHECK(apig::classify(p, e) == apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, e) == apig::detail::retry_verdict::not_retryable);
     }
     for (int i = 1; i < static_cast<int>(apig::errc::walk_stalled); ++i)
         CHECK(messages.count(boost::system::error_code(static_cast<apig::errc>(i)).message()) == 0);

@@ -3,6 +3,7 @@
 // sleeps for a backoff.
 #include "harness.hpp"
 #include "raw_server.hpp"
+#include "retry_detail.hpp"  // test seams
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -31,8 +32,8 @@ namespace {
 struct recorded_waits {
     std::vector<milliseconds> waits;
     void install(apig::client_options& o, double jitter = 0.5) {
-        o.retry.random = [jitter] { return jitter; };
-        o.retry.sleep = [this](milliseconds d) -> asio::awaitable<void> {
+        apig::detail::seams(o.retry).random = [jitter] { return jitter; };
+        apig::detail::seams(o.retry).sleep = [this](milliseconds d) -> asio::awaitable<void> {
             waits.push_back(d);
             co_return;
         };
@@ -233,6 +234,39 @@ TEST_CASE("an empty retry budget returns the error at once and says so") {
     CHECK(srv.requests_served() == 4);
 }
 
+TEST_CASE("two clients sharing one retry budget draw on the same tokens") {
+    apig::emulator::server srv({.instance_count = 5});
+    srv.fail_next(1000, 503);
+    auto shared = std::make_shared<apig::retry_budget>(
+        apig::retry_budget_options{.capacity = 12, .retry_cost = 5, .timeout_cost = 10, .success_refund = 1});
+    auto o = options_for(srv);
+    o.shared_retry_budget = shared;
+    o.retry_budget = {.capacity = 1000};  // ignored: the shared budget's options apply
+    recorded_waits w;
+    w.install(o);
+    asio::io_context io;
+    apig::client a(io.get_executor(), o);
+    apig::client b(io.get_executor(), o);
+    auto fails = [&](apig::client& c) {
+        try {
+            run(io, c.list_instances({}));
+        } catch (apig::api_error const& e) {
+            return e;
+        }
+        throw std::runtime_error("succeeded");
+    };
+    auto ea = fails(a);  // attempts 1, 2, 3 (two retries cost 10 of 12 tokens), then no tokens
+    CHECK(ea.info().attempts == 3);
+    CHECK(shared->available() == 2);
+    CHECK(a.stats().retry_tokens == 2);
+    CHECK(b.stats().retry_tokens == 2);
+    auto eb = fails(b);  // the other client has no token left for a retry either
+    CHECK(eb.info().attempts == 1);
+    CHECK(std::string(eb.what()).find("retry budget is exhausted") != std::string::npos);
+    CHECK(srv.requests_served() == 4);
+    CHECK(w.waits.size() == 2);
+}
+
 TEST_CASE("per-attempt timeout against a slow server") {
     apig::emulator::server srv({.instance_count = 5});
     srv.set_response_delay(milliseconds(2000));
@@ -270,7 +304,7 @@ TEST_CASE("a backoff longer than the time left ends the call at once with timed_
     auto o = options_for(srv);
     o.timeouts.total = milliseconds(300);
     o.retry.initial_backoff = milliseconds(5000);
-    o.retry.random = [] { return 0.9; };
+    apig::detail::seams(o.retry).random = [] { return 0.9; };
     auto const t0 = std::chrono::steady_clock::now();
     auto e = list_error(o);
     CHECK(std::chrono::steady_clock::now() - t0 < milliseconds(250));
@@ -365,7 +399,7 @@ TEST_CASE("cancellation in each wait state leaves no connection behind") {
         srv.fail_next(1, 503);
         auto slow = o;
         slow.retry.initial_backoff = milliseconds(60'000);
-        slow.retry.random = [] { return 0.5; };
+        apig::detail::seams(slow.retry).random = [] { return 0.5; };
         asio::io_context io;
         apig::client c(io.get_executor(), slow);
         auto d = cancel_after_start(c, io, [] {});

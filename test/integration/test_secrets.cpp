@@ -2,6 +2,7 @@
 // capturing everything; the token never appears in any message, field or log line.
 #include "harness.hpp"
 #include "raw_server.hpp"
+#include "retry_detail.hpp"  // test seams
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -37,7 +38,7 @@ struct captured {
 
 void fail_once(apig::client_options o, captured& cap, apig::list_request req = {}) {
     cap.hook(o);
-    o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
+    apig::detail::seams(o.retry).sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
     asio::io_context io;
     try {
         apig::client c(io.get_executor(), o);

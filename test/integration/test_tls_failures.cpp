@@ -5,6 +5,7 @@
 #include "certs.hpp"
 #include "harness.hpp"
 #include "plain_server.hpp"
+#include "retry_detail.hpp"  // test seams
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -45,7 +46,7 @@ apig::client_options options_for(script_server const& srv, std::string ca_pem) {
     o.tls.use_system_trust_store = false;
     o.tls.ca_pem = std::move(ca_pem);
     o.timeouts.handshake = milliseconds(5000);
-    o.retry.sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
+    apig::detail::seams(o.retry).sleep = [](milliseconds) -> asio::awaitable<void> { co_return; };
     return o;
 }
 

@@ -2,6 +2,8 @@
 #include <apig/observability.hpp>
 #include <apig/retry.hpp>
 
+#include "retry_detail.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -52,7 +54,7 @@ TEST_CASE("retry: backoff schedule with defaults and r = 0.5") {
     std::vector<long long> const expected{50, 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000};
     for (int attempt = 1; attempt <= static_cast<int>(expected.size()); ++attempt) {
         CAPTURE(attempt);
-        CHECK(apig::backoff_delay(p, attempt, 0.5) == ms(expected[static_cast<std::size_t>(attempt - 1)]));
+        CHECK(apig::detail::backoff_delay(p, attempt, 0.5) == ms(expected[static_cast<std::size_t>(attempt - 1)]));
     }
 }
 
@@ -62,37 +64,37 @@ TEST_CASE("retry: backoff follows a fixed random sequence") {
     long long const expected[] = {0, 50, 300, 80, 1598, 1600, 5760, 100};
     for (int i = 0; i < 8; ++i) {
         CAPTURE(i);
-        CHECK(apig::backoff_delay(p, i + 1, r[i]) == ms(expected[i]));
+        CHECK(apig::detail::backoff_delay(p, i + 1, r[i]) == ms(expected[i]));
     }
 }
 
 TEST_CASE("retry: backoff bounds of r") {
     apig::retry_policy p;
-    CHECK(apig::backoff_delay(p, 1, 0.0) == ms(0));
-    CHECK(apig::backoff_delay(p, 20, 0.0) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 1, 0.0) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 20, 0.0) == ms(0));
     // Just below 1: floor, never the cap itself.
-    CHECK(apig::backoff_delay(p, 20, 0.9999999) == ms(9999));
-    CHECK(apig::backoff_delay(p, 3, 0.9999999) == ms(399));
+    CHECK(apig::detail::backoff_delay(p, 20, 0.9999999) == ms(9999));
+    CHECK(apig::detail::backoff_delay(p, 3, 0.9999999) == ms(399));
     // r is clamped into [0, 1).
-    CHECK(apig::backoff_delay(p, 20, 1.0) == ms(9999));
-    CHECK(apig::backoff_delay(p, 20, 7.5) == ms(9999));
-    CHECK(apig::backoff_delay(p, 20, -0.5) == ms(0));
-    CHECK(apig::backoff_delay(p, 20, std::numeric_limits<double>::quiet_NaN()) == ms(0));
-    CHECK(apig::backoff_delay(p, 20, std::numeric_limits<double>::infinity()) == ms(9999));
+    CHECK(apig::detail::backoff_delay(p, 20, 1.0) == ms(9999));
+    CHECK(apig::detail::backoff_delay(p, 20, 7.5) == ms(9999));
+    CHECK(apig::detail::backoff_delay(p, 20, -0.5) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 20, std::numeric_limits<double>::quiet_NaN()) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 20, std::numeric_limits<double>::infinity()) == ms(9999));
 }
 
 TEST_CASE("retry: backoff with huge or non-positive attempt numbers") {
     apig::retry_policy p;
     for (int attempt : {31, 64, 100, 1000, 1'000'000, std::numeric_limits<int>::max()}) {
         CAPTURE(attempt);
-        auto const d = apig::backoff_delay(p, attempt, 0.5);
+        auto const d = apig::detail::backoff_delay(p, attempt, 0.5);
         CHECK(d == ms(5000));
-        CHECK(apig::backoff_delay(p, attempt, 0.9999999) <= p.max_backoff);
+        CHECK(apig::detail::backoff_delay(p, attempt, 0.9999999) <= p.max_backoff);
     }
     // attempt < 1 counts as 1.
-    CHECK(apig::backoff_delay(p, 0, 0.5) == ms(50));
-    CHECK(apig::backoff_delay(p, -7, 0.5) == ms(50));
-    CHECK(apig::backoff_delay(p, std::numeric_limits<int>::min(), 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, 0, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, -7, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, std::numeric_limits<int>::min(), 0.5) == ms(50));
 }
 
 TEST_CASE("retry: backoff with a custom multiplier, initial backoff and cap") {
@@ -101,28 +103,28 @@ TEST_CASE("retry: backoff with a custom multiplier, initial backoff and cap") {
     p.multiplier = 3.0;
     p.max_backoff = 1000ms;
     // 30, 90, 270, 810, 1000 (cap)
-    CHECK(apig::backoff_delay(p, 1, 0.5) == ms(15));
-    CHECK(apig::backoff_delay(p, 2, 0.5) == ms(45));
-    CHECK(apig::backoff_delay(p, 3, 0.5) == ms(135));
-    CHECK(apig::backoff_delay(p, 4, 0.5) == ms(405));
-    CHECK(apig::backoff_delay(p, 5, 0.5) == ms(500));
-    CHECK(apig::backoff_delay(p, 1000, 0.5) == ms(500));
+    CHECK(apig::detail::backoff_delay(p, 1, 0.5) == ms(15));
+    CHECK(apig::detail::backoff_delay(p, 2, 0.5) == ms(45));
+    CHECK(apig::detail::backoff_delay(p, 3, 0.5) == ms(135));
+    CHECK(apig::detail::backoff_delay(p, 4, 0.5) == ms(405));
+    CHECK(apig::detail::backoff_delay(p, 5, 0.5) == ms(500));
+    CHECK(apig::detail::backoff_delay(p, 1000, 0.5) == ms(500));
 
     p.multiplier = 1.5;
     p.initial_backoff = 100ms;
     p.max_backoff = 60s;
-    CHECK(apig::backoff_delay(p, 3, 0.5) == ms(112));  // 225 * 0.5 = 112.5, floored
+    CHECK(apig::detail::backoff_delay(p, 3, 0.5) == ms(112));  // 225 * 0.5 = 112.5, floored
 
     // An initial backoff above the cap is capped from the first attempt.
     p.initial_backoff = 5s;
     p.max_backoff = 2s;
-    CHECK(apig::backoff_delay(p, 1, 0.5) == ms(1000));
+    CHECK(apig::detail::backoff_delay(p, 1, 0.5) == ms(1000));
 
     // A huge cap does not overflow the conversion back to milliseconds.
     p.initial_backoff = 1ms;
     p.multiplier = 10.0;
     p.max_backoff = milliseconds::max();
-    auto const d = apig::backoff_delay(p, 1000, 0.9999999);
+    auto const d = apig::detail::backoff_delay(p, 1000, 0.9999999);
     CHECK(d > ms(0));
     CHECK(d <= milliseconds::max());
 }
@@ -130,102 +132,102 @@ TEST_CASE("retry: backoff with a custom multiplier, initial backoff and cap") {
 TEST_CASE("retry: backoff with degenerate policies") {
     apig::retry_policy p;
     p.initial_backoff = 0ms;
-    CHECK(apig::backoff_delay(p, 5, 0.5) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 5, 0.5) == ms(0));
     p.initial_backoff = -100ms;
-    CHECK(apig::backoff_delay(p, 5, 0.5) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 5, 0.5) == ms(0));
 
     p.initial_backoff = 100ms;
     p.max_backoff = 0ms;
-    CHECK(apig::backoff_delay(p, 5, 0.5) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 5, 0.5) == ms(0));
     p.max_backoff = -1s;
-    CHECK(apig::backoff_delay(p, 5, 0.5) == ms(0));
+    CHECK(apig::detail::backoff_delay(p, 5, 0.5) == ms(0));
 
     // A multiplier below 1 (or NaN) counts as 1: constant backoff.
     p.max_backoff = 10s;
     p.multiplier = 0.5;
-    CHECK(apig::backoff_delay(p, 1, 0.5) == ms(50));
-    CHECK(apig::backoff_delay(p, 9, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, 1, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, 9, 0.5) == ms(50));
     p.multiplier = -3.0;
-    CHECK(apig::backoff_delay(p, 9, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, 9, 0.5) == ms(50));
     p.multiplier = std::numeric_limits<double>::quiet_NaN();
-    CHECK(apig::backoff_delay(p, 9, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, 9, 0.5) == ms(50));
     p.multiplier = 1.0;
-    CHECK(apig::backoff_delay(p, std::numeric_limits<int>::max(), 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, std::numeric_limits<int>::max(), 0.5) == ms(50));
     // An infinite multiplier hits the cap from attempt 2.
     p.multiplier = std::numeric_limits<double>::infinity();
-    CHECK(apig::backoff_delay(p, 1, 0.5) == ms(50));
-    CHECK(apig::backoff_delay(p, 2, 0.5) == ms(5000));
+    CHECK(apig::detail::backoff_delay(p, 1, 0.5) == ms(50));
+    CHECK(apig::detail::backoff_delay(p, 2, 0.5) == ms(5000));
 }
 
 // ---- Retry-After -----------------------------------------------------------------------------
 
 TEST_CASE("retry: Retry-After delta-seconds") {
     auto const now = rfc_now();
-    CHECK(apig::parse_retry_after("0", now) == ms(0));
-    CHECK(apig::parse_retry_after("120", now) == ms(120'000));
-    CHECK(apig::parse_retry_after(" 7 ", now) == ms(7000));
-    CHECK(apig::parse_retry_after("\t3\t", now) == ms(3000));
-    CHECK(apig::parse_retry_after("007", now) == ms(7000));
-    CHECK(apig::parse_retry_after("99999999999999999999", now) == milliseconds::max());
-    CHECK(apig::parse_retry_after("9223372036854775807", now) == milliseconds::max());
+    CHECK(apig::detail::parse_retry_after("0", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("120", now) == ms(120'000));
+    CHECK(apig::detail::parse_retry_after(" 7 ", now) == ms(7000));
+    CHECK(apig::detail::parse_retry_after("\t3\t", now) == ms(3000));
+    CHECK(apig::detail::parse_retry_after("007", now) == ms(7000));
+    CHECK(apig::detail::parse_retry_after("99999999999999999999", now) == milliseconds::max());
+    CHECK(apig::detail::parse_retry_after("9223372036854775807", now) == milliseconds::max());
     // The largest whole number of seconds that fits still converts exactly.
     auto const max_s = milliseconds::max().count() / 1000;
-    CHECK(apig::parse_retry_after(std::to_string(max_s), now) == ms(max_s * 1000));
-    CHECK(apig::parse_retry_after(std::to_string(max_s + 1), now) == milliseconds::max());
+    CHECK(apig::detail::parse_retry_after(std::to_string(max_s), now) == ms(max_s * 1000));
+    CHECK(apig::detail::parse_retry_after(std::to_string(max_s + 1), now) == milliseconds::max());
 }
 
 TEST_CASE("retry: Retry-After rejects garbage") {
     auto const now = rfc_now();
     for (char const* v : {"", "   ", "-1", "+1", "1.5", "abc", "12abc", "1 2", "0x10", "1e3", "١٢"}) {
         CAPTURE(v);
-        CHECK_FALSE(apig::parse_retry_after(v, now).has_value());
+        CHECK_FALSE(apig::detail::parse_retry_after(v, now).has_value());
     }
 }
 
 TEST_CASE("retry: Retry-After IMF-fixdate") {
     auto const now = rfc_now();
-    CHECK(apig::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now) == ms(0));
-    CHECK(apig::parse_retry_after("Sun, 06 Nov 1994 08:51:37 GMT", now) == ms(120'000));
-    CHECK(apig::parse_retry_after("  Sun, 06 Nov 1994 08:51:37 GMT  ", now) == ms(120'000));
-    CHECK(apig::parse_retry_after("Mon, 07 Nov 1994 08:49:37 GMT", now) == ms(86'400'000));
+    CHECK(apig::detail::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("Sun, 06 Nov 1994 08:51:37 GMT", now) == ms(120'000));
+    CHECK(apig::detail::parse_retry_after("  Sun, 06 Nov 1994 08:51:37 GMT  ", now) == ms(120'000));
+    CHECK(apig::detail::parse_retry_after("Mon, 07 Nov 1994 08:49:37 GMT", now) == ms(86'400'000));
     // Across a year and a leap day.
-    CHECK(apig::parse_retry_after("Thu, 29 Feb 1996 00:00:00 GMT", rfc_now()) ==
+    CHECK(apig::detail::parse_retry_after("Thu, 29 Feb 1996 00:00:00 GMT", rfc_now()) ==
           std::chrono::duration_cast<milliseconds>(
               std::chrono::sys_days{std::chrono::year{1996} / 2 / 29} - rfc_now()));
     // In the past: 0.
-    CHECK(apig::parse_retry_after("Sun, 06 Nov 1994 08:49:36 GMT", now) == ms(0));
-    CHECK(apig::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
+    CHECK(apig::detail::parse_retry_after("Sun, 06 Nov 1994 08:49:36 GMT", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
                                   std::chrono::sys_days{std::chrono::year{2024} / 1 / 1}) == ms(0));
     // A fractional `now` rounds the wait up, never down.
-    CHECK(apig::parse_retry_after("Sun, 06 Nov 1994 08:49:38 GMT", now + 250ms) == ms(750));
-    CHECK(apig::parse_retry_after("Sun, 06 Nov 1994 08:49:38 GMT", now + 250500us) == ms(750));
+    CHECK(apig::detail::parse_retry_after("Sun, 06 Nov 1994 08:49:38 GMT", now + 250ms) == ms(750));
+    CHECK(apig::detail::parse_retry_after("Sun, 06 Nov 1994 08:49:38 GMT", now + 250500us) == ms(750));
     // Far future: no overflow of the clock's nanoseconds.
-    auto const far = apig::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now);
+    auto const far = apig::detail::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now);
     REQUIRE(far.has_value());
     CHECK(*far > std::chrono::duration_cast<milliseconds>(std::chrono::hours(24 * 365 * 8000)));
 }
 
 TEST_CASE("retry: Retry-After RFC 850 date") {
     auto const now = rfc_now();
-    CHECK(apig::parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now) == ms(0));
-    CHECK(apig::parse_retry_after("Sunday, 06-Nov-94 08:50:07 GMT", now) == ms(30'000));
-    CHECK(apig::parse_retry_after("Saturday, 05-Nov-94 08:49:37 GMT", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("Sunday, 06-Nov-94 08:50:07 GMT", now) == ms(30'000));
+    CHECK(apig::detail::parse_retry_after("Saturday, 05-Nov-94 08:49:37 GMT", now) == ms(0));
     // Two-digit years: up to 50 years ahead is the future, beyond that the past century.
     auto const now2025 = std::chrono::sys_days{std::chrono::year{2025} / 1 / 1};
-    CHECK(apig::parse_retry_after("Thursday, 01-Jan-26 00:00:00 GMT", now2025) == ms(365LL * 86'400'000));
-    CHECK(apig::parse_retry_after("Sunday, 01-Jan-94 00:00:00 GMT", now2025) == ms(0));  // 1994
-    CHECK(apig::parse_retry_after("Tuesday, 01-Jan-75 00:00:00 GMT", now2025) ==
+    CHECK(apig::detail::parse_retry_after("Thursday, 01-Jan-26 00:00:00 GMT", now2025) == ms(365LL * 86'400'000));
+    CHECK(apig::detail::parse_retry_after("Sunday, 01-Jan-94 00:00:00 GMT", now2025) == ms(0));  // 1994
+    CHECK(apig::detail::parse_retry_after("Tuesday, 01-Jan-75 00:00:00 GMT", now2025) ==
           ms(50LL * 365 * 86'400'000 + 12LL * 86'400'000));  // 2075: 50 years, 12 leap days
-    CHECK(apig::parse_retry_after("Wednesday, 01-Jan-76 00:00:00 GMT", now2025) == ms(0));  // 1976
+    CHECK(apig::detail::parse_retry_after("Wednesday, 01-Jan-76 00:00:00 GMT", now2025) == ms(0));  // 1976
 }
 
 TEST_CASE("retry: Retry-After asctime date") {
     auto const now = rfc_now();
-    CHECK(apig::parse_retry_after("Sun Nov  6 08:49:37 1994", now) == ms(0));
-    CHECK(apig::parse_retry_after("Sun Nov  6 08:49:47 1994", now) == ms(10'000));
-    CHECK(apig::parse_retry_after("Sun Nov 06 08:49:47 1994", now) == ms(10'000));
-    CHECK(apig::parse_retry_after("Thu Nov 17 08:49:37 1994", now) == ms(11LL * 86'400'000));
-    CHECK(apig::parse_retry_after("Sat Nov  5 08:49:37 1994", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("Sun Nov  6 08:49:37 1994", now) == ms(0));
+    CHECK(apig::detail::parse_retry_after("Sun Nov  6 08:49:47 1994", now) == ms(10'000));
+    CHECK(apig::detail::parse_retry_after("Sun Nov 06 08:49:47 1994", now) == ms(10'000));
+    CHECK(apig::detail::parse_retry_after("Thu Nov 17 08:49:37 1994", now) == ms(11LL * 86'400'000));
+    CHECK(apig::detail::parse_retry_after("Sat Nov  5 08:49:37 1994", now) == ms(0));
 }
 
 TEST_CASE("retry: Retry-After rejects malformed dates") {
@@ -256,10 +258,10 @@ TEST_CASE("retry: Retry-After rejects malformed dates") {
              "Sun Nov  6 08:49 1994",           // no seconds
          }) {
         CAPTURE(v);
-        CHECK_FALSE(apig::parse_retry_after(v, now).has_value());
+        CHECK_FALSE(apig::detail::parse_retry_after(v, now).has_value());
     }
     // A leap second is accepted (RFC 9110 allows second 60).
-    CHECK(apig::parse_retry_after("Sun, 06 Nov 1994 08:49:60 GMT", rfc_now(-23s)) == ms(46'000));
+    CHECK(apig::detail::parse_retry_after("Sun, 06 Nov 1994 08:49:60 GMT", rfc_now(-23s)) == ms(46'000));
 }
 
 // ---- budget ----------------------------------------------------------------------------------
@@ -399,16 +401,16 @@ TEST_CASE("retry: classify HTTP statuses with the default policy") {
     apig::retry_policy p;
     for (unsigned s : {429u, 500u, 502u, 503u, 504u}) {
         CAPTURE(s);
-        CHECK(apig::classify(p, http_err(s)) == apig::retry_verdict::retry);
+        CHECK(apig::detail::classify(p, http_err(s)) == apig::detail::retry_verdict::retry);
     }
     for (unsigned s : {400u, 401u, 403u, 404u, 405u, 409u, 418u, 501u, 505u, 599u, 302u}) {
         CAPTURE(s);
-        CHECK(apig::classify(p, http_err(s)) == apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, http_err(s)) == apig::detail::retry_verdict::not_retryable);
     }
     // The whole 400..599 range: exactly the five default statuses are retried.
     int retried = 0;
     for (unsigned s = 400; s <= 599; ++s) {
-        if (apig::classify(p, http_err(s)) == apig::retry_verdict::retry) ++retried;
+        if (apig::detail::classify(p, http_err(s)) == apig::detail::retry_verdict::retry) ++retried;
     }
     CHECK(retried == 5);
 }
@@ -418,31 +420,31 @@ TEST_CASE("retry: 400, 401, 403 and 404 are never retried, even when listed") {
     p.retry_statuses = {400, 401, 403, 404, 409};
     for (unsigned s : {400u, 401u, 403u, 404u}) {
         CAPTURE(s);
-        CHECK(apig::classify(p, http_err(s)) == apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, http_err(s)) == apig::detail::retry_verdict::not_retryable);
         // Whatever code carries the status.
-        CHECK(apig::classify(p, err(apig::errc::bad_response, s)) == apig::retry_verdict::not_retryable);
-        CHECK(apig::classify(p, err(boost::asio::error::connection_reset, s)) ==
-              apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, err(apig::errc::bad_response, s)) == apig::detail::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, err(boost::asio::error::connection_reset, s)) ==
+              apig::detail::retry_verdict::not_retryable);
     }
-    CHECK(apig::classify(p, http_err(409)) == apig::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, http_err(409)) == apig::detail::retry_verdict::retry);
 }
 
 TEST_CASE("retry: classify with a custom status set") {
     apig::retry_policy p;
     p.retry_statuses = {501, 505, 408};
-    CHECK(apig::classify(p, http_err(501)) == apig::retry_verdict::retry);
-    CHECK(apig::classify(p, http_err(505)) == apig::retry_verdict::retry);
-    CHECK(apig::classify(p, http_err(408)) == apig::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, http_err(501)) == apig::detail::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, http_err(505)) == apig::detail::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, http_err(408)) == apig::detail::retry_verdict::retry);
     for (unsigned s : {429u, 500u, 502u, 503u, 504u}) {
         CAPTURE(s);
-        CHECK(apig::classify(p, http_err(s)) == apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, http_err(s)) == apig::detail::retry_verdict::not_retryable);
     }
     p.retry_statuses.clear();
-    CHECK(apig::classify(p, http_err(503)) == apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, http_err(503)) == apig::detail::retry_verdict::not_retryable);
     // The status set governs HTTP errors even when transport retries are off.
     p.retry_statuses = {503};
     p.retry_transport_errors = false;
-    CHECK(apig::classify(p, http_err(503)) == apig::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, http_err(503)) == apig::detail::retry_verdict::retry);
 }
 
 TEST_CASE("retry: classify transport failures") {
@@ -471,10 +473,10 @@ TEST_CASE("retry: classify transport failures") {
     off.retry_transport_errors = false;
     for (auto const& ec : codes) {
         CAPTURE(ec.message());
-        CHECK(apig::classify(p, err(ec)) == apig::retry_verdict::retry);
-        CHECK(apig::classify(off, err(ec)) == apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, err(ec)) == apig::detail::retry_verdict::retry);
+        CHECK(apig::detail::classify(off, err(ec)) == apig::detail::retry_verdict::not_retryable);
         // A cut-off body after a 200 status line is still a transport failure.
-        CHECK(apig::classify(p, err(ec, 200)) == apig::retry_verdict::retry);
+        CHECK(apig::detail::classify(p, err(ec, 200)) == apig::detail::retry_verdict::retry);
     }
 }
 
@@ -507,15 +509,15 @@ TEST_CASE("retry: a transport failure from a twin of Asio's category is still on
         boost::system::error_code const ec(original.value(), twin);
         CAPTURE(ec.message());
         REQUIRE(ec != original);  // what error_code's own comparison says
-        CHECK(apig::classify(p, err(ec)) == apig::retry_verdict::retry);
+        CHECK(apig::detail::classify(p, err(ec)) == apig::detail::retry_verdict::retry);
     }
     // Same value, another category (another name): not a transport failure.
     struct other_category : boost::system::error_category {
         char const* name() const noexcept override { return "not.asio"; }
         std::string message(int) const override { return "other"; }
     } const other;
-    CHECK(apig::classify(p, err(boost::system::error_code(boost::asio::error::eof, other))) ==
-          apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, err(boost::system::error_code(boost::asio::error::eof, other))) ==
+          apig::detail::retry_verdict::not_retryable);
 }
 
 TEST_CASE("retry: classify failures that are never retried") {
@@ -539,25 +541,25 @@ TEST_CASE("retry: classify failures that are never retried") {
     };
     for (auto const& ec : codes) {
         CAPTURE(ec.message());
-        CHECK(apig::classify(p, err(ec)) == apig::retry_verdict::not_retryable);
-        CHECK(apig::classify(p, err(ec, 200)) == apig::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, err(ec)) == apig::detail::retry_verdict::not_retryable);
+        CHECK(apig::detail::classify(p, err(ec, 200)) == apig::detail::retry_verdict::not_retryable);
     }
     // An HTTP errc without a status cannot be checked against retry_statuses.
-    CHECK(apig::classify(p, err(apig::errc::server_error, 0)) == apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, err(apig::errc::server_error, 0)) == apig::detail::retry_verdict::not_retryable);
     // No error at all is nothing to retry.
-    CHECK(apig::classify(p, apig::error_info{}) == apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, apig::error_info{}) == apig::detail::retry_verdict::not_retryable);
 }
 
 TEST_CASE("retry: classify bad responses") {
     apig::retry_policy p;
-    CHECK(apig::classify(p, err(apig::errc::bad_response, 200)) == apig::retry_verdict::retry);
-    CHECK(apig::classify(p, err(apig::errc::bad_response)) == apig::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, err(apig::errc::bad_response, 200)) == apig::detail::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, err(apig::errc::bad_response)) == apig::detail::retry_verdict::retry);
     p.retry_bad_response = false;
-    CHECK(apig::classify(p, err(apig::errc::bad_response, 200)) == apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, err(apig::errc::bad_response, 200)) == apig::detail::retry_verdict::not_retryable);
     // Independent of the transport switch.
     p.retry_bad_response = true;
     p.retry_transport_errors = false;
-    CHECK(apig::classify(p, err(apig::errc::bad_response, 200)) == apig::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, err(apig::errc::bad_response, 200)) == apig::detail::retry_verdict::retry);
 }
 
 TEST_CASE("retry: cancellation is never retried") {
@@ -568,11 +570,11 @@ TEST_CASE("retry: cancellation is never retried") {
         ++calls;
         return true;
     };
-    CHECK(apig::classify(p, err(boost::asio::error::operation_aborted)) == apig::retry_verdict::cancelled);
-    CHECK(apig::classify(p, err(boost::asio::error::operation_aborted, 503)) ==
-          apig::retry_verdict::cancelled);
-    CHECK(apig::classify(p, err(make_error_code(boost::system::errc::operation_canceled))) ==
-          apig::retry_verdict::cancelled);
+    CHECK(apig::detail::classify(p, err(boost::asio::error::operation_aborted)) == apig::detail::retry_verdict::cancelled);
+    CHECK(apig::detail::classify(p, err(boost::asio::error::operation_aborted, 503)) ==
+          apig::detail::retry_verdict::cancelled);
+    CHECK(apig::detail::classify(p, err(make_error_code(boost::system::errc::operation_canceled))) ==
+          apig::detail::retry_verdict::cancelled);
     CHECK(calls == 0);
 }
 
@@ -583,18 +585,18 @@ TEST_CASE("retry: the filter has the last word on retryable failures only") {
         seen.push_back(e.http_status);
         return e.http_status != 503;
     };
-    CHECK(apig::classify(p, http_err(503)) == apig::retry_verdict::not_retryable);
-    CHECK(apig::classify(p, http_err(502)) == apig::retry_verdict::retry);
-    CHECK(apig::classify(p, err(boost::asio::error::connection_reset)) == apig::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, http_err(503)) == apig::detail::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, http_err(502)) == apig::detail::retry_verdict::retry);
+    CHECK(apig::detail::classify(p, err(boost::asio::error::connection_reset)) == apig::detail::retry_verdict::retry);
     // Not consulted for failures the rules already refuse.
-    CHECK(apig::classify(p, http_err(404)) == apig::retry_verdict::not_retryable);
-    CHECK(apig::classify(p, http_err(501)) == apig::retry_verdict::not_retryable);
-    CHECK(apig::classify(p, err(apig::errc::tls_verification_failed)) == apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, http_err(404)) == apig::detail::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, http_err(501)) == apig::detail::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, err(apig::errc::tls_verification_failed)) == apig::detail::retry_verdict::not_retryable);
     CHECK(seen == std::vector<unsigned>{503, 502, 0});
 
     p.filter = [](apig::error_info const&) { return false; };
-    CHECK(apig::classify(p, err(apig::errc::timed_out)) == apig::retry_verdict::not_retryable);
-    CHECK(apig::classify(p, err(apig::errc::bad_response, 200)) == apig::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, err(apig::errc::timed_out)) == apig::detail::retry_verdict::not_retryable);
+    CHECK(apig::detail::classify(p, err(apig::errc::bad_response, 200)) == apig::detail::retry_verdict::not_retryable);
 }
 
 // ---- observability ---------------------------------------------------------------------------
@@ -605,6 +607,26 @@ TEST_CASE("retry: log level names") {
     CHECK(apig::to_string(apig::log_level::info) == "info");
     CHECK(apig::to_string(apig::log_level::warning) == "warning");
     CHECK(apig::to_string(apig::log_level::error) == "error");
+}
+
+TEST_CASE("retry: test seams are copied on write") {
+    apig::retry_policy p;
+    CHECK(apig::detail::seams_of(p) == nullptr);
+    apig::detail::seams(p).random = [] { return 0.25; };
+    auto const copy = p;  // shares the seams
+    REQUIRE(apig::detail::seams_of(copy) != nullptr);
+    CHECK(apig::detail::seams_of(copy) == apig::detail::seams_of(p));
+    auto changed = p;
+    apig::detail::seams(changed).random = [] { return 0.75; };  // its own copy now
+    CHECK(apig::detail::seams_of(changed) != apig::detail::seams_of(p));
+    CHECK(apig::detail::seams_of(p)->random() == 0.25);
+    CHECK(apig::detail::seams_of(copy)->random() == 0.25);
+    CHECK(apig::detail::seams_of(changed)->random() == 0.75);
+    CHECK_FALSE(apig::detail::seams_of(changed)->sleep);
+    // A policy that holds its seams alone is written in place.
+    auto const* before = apig::detail::seams_of(changed);
+    apig::detail::seams(changed).random = [] { return 0.5; };
+    CHECK(apig::detail::seams_of(changed) == before);
 }
 
 TEST_SUITE_END();
