@@ -174,7 +174,7 @@ TEST_CASE("lease: no resend for a new connection, nor after a byte of the answer
     }
     SUBCASE("a kept-alive connection closed after a byte of the answer") {
         script = {{not_found()}, {"HTTP/1.1 4", true}};
-        want = "the server closed the connection before the response was complete";
+        want = ": partial message";  // plain TCP: Beast's name for a header cut short
         requests = 2;
     }
     SUBCASE("the resend's new connection closed too") {
@@ -190,7 +190,7 @@ TEST_CASE("lease: no resend for a new connection, nor after a byte of the answer
         CHECK_FALSE(r.error);
         r = f.exchange();
     }
-    CHECK(r.error.message == want);
+    CHECK(contains(r.error.message, want));
     CHECK(f.requests == requests);
     CHECK(f.replays == (requests == 3 ? 1u : 0u));
     CHECK(f.counters.open == 0);  // the failed connection was discarded
@@ -198,7 +198,7 @@ TEST_CASE("lease: no resend for a new connection, nor after a byte of the answer
 }
 
 TEST_CASE("lease: a kept-alive connection whose answer times out is not resent") {
-    script_server srv({{not_found()}, {.never_answer = true}});
+    script_server srv({{not_found()}, {.bytes = "", .never_answer = true}});
     fixture f(srv.port(), milliseconds(500));
     CHECK_FALSE(f.exchange().error);
     auto const r = f.exchange();
