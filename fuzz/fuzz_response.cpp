@@ -1,55 +1,59 @@
-// fuzz_response: raw bytes of HTTP responses -> Beast's response_parser<page_body>, read the
-// way connection::exchange reads them (src/http/connection.cpp), then into the decoder.
+// fuzz_response: raw bytes of HTTP responses -> http::read_response (src/http/read_response.hpp),
+// the very reading policy connection::exchange runs, then into the decoder.
 //
 // Input: [piece size selector] [body limit selector] [the bytes the server sends].
-// The bytes come from a stream that hands them out in pieces (sizes from the first byte), so
-// Beast's own http::read_header / http::read (the synchronous twins of the async_read_header
-// / async_read the client uses: same parser driving, same eager settings, same flat_buffer
-// growth) parse them. As in the client: a fresh parser per response with the client's body
-// limit and 64 KiB header limit, a read buffer that holds at most 64 KiB unparsed (which
+// The bytes come from an asynchronous stream that hands them out in pieces (sizes from the
+// first byte), run on an io_context, so read_response drives Beast's async_read_header /
+// async_read exactly as it does on a socket: a fresh parser per response with the client's
+// body limit and 64 KiB header limit, a read buffer that holds at most 64 KiB unparsed (which
 // bounds chunk header lines and the last chunk's trailer fields), interim 1xx responses
-// skipped (at most 8), 101 and a Content-Encoding other than identity (in any field or list
-// element: http::foreign_content_encoding) stop, a 200 decoded while it arrives, a 200
-// without body decoded as empty, any other status turned into error_from_response; after a
-// complete keep-alive response the next one is read from the stream (a pooled connection
-// carrying the next request), up to 4 exchanges, but only if nothing beyond the response is
-// left in the read buffer: bytes that arrived with a response close the connection.
+// skipped (at most 8), 101 and a Content-Encoding other than identity stop, a 200 decoded
+// while it arrives, a 200 without body decoded as empty, the error messages of every failed
+// read. After a complete keep-alive response the next one is read from the stream (a pooled
+// connection carrying the next request), up to 4 exchanges, but only if nothing beyond the
+// response is left in the read buffer: bytes that arrived with a response close the
+// connection. (After a 200 that is not a page the client closes the connection too; here the
+// next response is read all the same, for both bodies alike.) Any other status goes through
+// error_from_response, as the client maps it.
 //
 // Checks (any failure aborts):
-//   - the same exchanges with a plain string body instead of page_body give the same status
-//     and HTTP errors, and: page_body decoded a page <=> decode_page(string body) gives that
-//     page; page_body's decode error == decode_page's error (but for the known differences
+//   - the same exchanges read with a plain string body instead of page_body end the same way
+//     (same status, reason, request id, completeness, keep-alive, and the same error, code and
+//     message), and: page_body decoded a page <=> decode_page(string body) gives that page;
+//     page_body's decode error == decode_page's error (but for the known differences
 //     fuzz_common.hpp tolerates unless APIG_FUZZ_STRICT=1); an error body is the string
 //     body, cut at page_body::max_error_text;
-//   - a decode error is errc::bad_response with a one-line message;
-//   - error_from_response's message is one line, without control characters, and holds no
-//     secret.
+//   - a decode error is errc::bad_response with a one-line message; a complete 200 is an
+//     error exactly when it was not decoded;
+//   - every read error's and error_from_response's message is one line, without control
+//     characters, and holds no secret.
 
 #include "error_detail.hpp"
 #include "fuzz_common.hpp"
 #include "http/connection.hpp"
 #include "http/page_body.hpp"
+#include "http/read_response.hpp"
 #include "json/decode.hpp"
 
 #include <apig/error.hpp>
 #include <apig/model.hpp>
 
+#include <boost/asio/append.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/system/system_error.hpp>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,109 +71,96 @@ using boost::system::error_code;
     std::abort();
 }
 
-/// A SyncReadStream over a byte string, `piece` bytes per read_some at most, then EOF.
+/// An AsyncReadStream over a byte string: `piece` bytes per async_read_some at most, then
+/// EOF. Each read completes through the executor (never inline), as a socket's does.
 class piece_stream {
 public:
-    piece_stream(std::string_view bytes, std::size_t piece) : rest_(bytes), piece_(piece) {}
+    using executor_type = asio::io_context::executor_type;
 
-    template <class MutableBufferSequence>
-    std::size_t read_some(MutableBufferSequence const& buffers, error_code& ec) {
-        ec = {};
-        if (rest_.empty()) {
-            ec = asio::error::eof;
-            return 0;
-        }
-        std::size_t const n = asio::buffer_copy(buffers, asio::buffer(rest_.data(), std::min(piece_, rest_.size())));
-        rest_.remove_prefix(n);
-        return n;
-    }
-    template <class MutableBufferSequence>
-    std::size_t read_some(MutableBufferSequence const& buffers) {
-        error_code ec;
-        std::size_t const n = read_some(buffers, ec);
-        if (ec) throw boost::system::system_error(ec);
-        return n;
+    piece_stream(executor_type ex, std::string_view bytes, std::size_t piece)
+        : ex_(std::move(ex)), rest_(bytes), piece_(piece) {}
+
+    executor_type get_executor() const noexcept { return ex_; }
+
+    template <class MutableBufferSequence, class Token>
+    auto async_read_some(MutableBufferSequence const& buffers, Token&& token) {
+        return asio::async_initiate<Token, void(error_code, std::size_t)>(
+            [this](auto handler, MutableBufferSequence const& b) {
+                error_code ec;
+                std::size_t n = 0;
+                if (rest_.empty())
+                    ec = asio::error::eof;
+                else
+                    n = asio::buffer_copy(b, asio::buffer(rest_.data(), std::min(piece_, rest_.size())));
+                rest_.remove_prefix(n);
+                asio::post(ex_, asio::append(std::move(handler), ec, n));
+            },
+            token, buffers);
     }
 
 private:
+    executor_type ex_;
     std::string_view rest_;
     std::size_t piece_;
 };
 
-using apig::http::max_header_bytes;
-using apig::http::max_interim_responses;
 constexpr int max_exchanges = 4;
+
+constexpr std::array<std::string_view, 4> secrets{"MIIFakeT0ken-xyz+/=0123456789abcdef", "",
+                                                  "AKFUZZ0123456789ABCD", ""};
 
 /// What one exchange saw, whatever the body type.
 struct exchange {
-    error_code ec;                  ///< a read error (header or body)
-    bool header_done = false;
-    unsigned status = 0;
-    std::string reason;
-    std::string request_id;
-    bool stopped = false;           ///< 101, Content-Encoding, too many interim responses
+    apig::error_info error;         ///< what read_response returned
+    bool complete = false;
     bool keep_alive = false;
+    apig::http::exchange_result out;
     // page_body
     apig::instance_page page;
     bool decoded = false;
-    apig::error_info decode_error;
+    apig::error_info decode_error;  ///< the decoder's own error, if it stopped the read
     // both: the non-200 body (page_body: bounded), or the whole 200 body (string_body)
     std::string text;
 };
 
-void setup(bhttp::response_parser<apig::http::page_body>& p, exchange& x) { p.get().body().page = &x.page; }
-void setup(bhttp::response_parser<bhttp::string_body>&, exchange&) {}
+void setup(apig::http::page_body::value_type& b, exchange& x) { b.page = &x.page; }
+void setup(std::string&, exchange&) {}
 
-void collect(bhttp::response_parser<apig::http::page_body>& p, exchange& x) {
-    auto& b = p.get().body();
+void collect(apig::http::page_body::value_type& b, exchange& x) {
     x.decoded = b.decoded;
     x.decode_error = std::move(b.decode_error);
-    x.text = std::move(b.error_text);
+    x.text = x.out.error_text;
 }
-void collect(bhttp::response_parser<bhttp::string_body>& p, exchange& x) { x.text = std::move(p.get().body()); }
+void collect(std::string& b, exchange& x) { x.text = std::move(b); }
 
 /// One connection: exchanges until one fails, stops or does not keep the connection alive.
 template <class Body>
 std::vector<exchange> run(std::string_view bytes, std::size_t piece, std::size_t body_limit) {
     std::vector<exchange> out;
-    piece_stream s(bytes, piece);
+    out.reserve(max_exchanges);  // a page_body decodes into an element: it must not move
+    asio::io_context io;
+    piece_stream s(io.get_executor(), bytes, piece);
     beast::flat_buffer buffer;
     buffer.max_size(apig::http::read_buffer_bytes);  // as connection.cpp
-    for (int n = 0; n < max_exchanges; ++n) {
-        exchange& x = out.emplace_back();
-        for (int interim = 0;; ++interim) {
-            bhttp::response_parser<Body> parser;
-            parser.body_limit(body_limit);
-            parser.header_limit(max_header_bytes);
-            setup(parser, x);
-            bhttp::read_header(s, buffer, parser, x.ec);
-            if (x.ec) {
-                collect(parser, x);
-                return out;
+    apig::http::read_params const params{body_limit, "fuzz.example:443", "timeouts.attempt = 1 ms", secrets};
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            for (int n = 0; n < max_exchanges; ++n) {
+                exchange& x = out.emplace_back();
+                typename Body::value_type body{};
+                setup(body, x);
+                auto r = co_await apig::http::read_response<Body>(s, buffer, body, params, x.out);
+                x.error = std::move(r.error);
+                x.complete = r.complete;
+                x.keep_alive = r.keep_alive;
+                collect(body, x);
+                if (!x.complete || !x.keep_alive) break;
+                if (buffer.size() != 0) break;  // bytes after the response: the client closes the connection
             }
-            x.header_done = true;
-            auto const& h = parser.get();
-            x.status = h.result_int();
-            x.reason = std::string(h.reason());
-            if (x.status / 100 == 1 && x.status != 101) {
-                if (interim < max_interim_responses) continue;
-                x.stopped = true;
-                return out;
-            }
-            if (auto it = h.find("X-Request-Id"); it != h.end()) x.request_id = std::string(it->value());
-            if (apig::http::foreign_content_encoding(h) || x.status == 101) {
-                x.stopped = true;
-                return out;
-            }
-            bhttp::read(s, buffer, parser, x.ec);
-            collect(parser, x);
-            if (x.ec) return out;
-            x.keep_alive = parser.keep_alive();
-            break;
-        }
-        if (!x.keep_alive) break;
-        if (buffer.size() != 0) break;  // bytes after the response: the client closes the connection
-    }
+        },
+        asio::detached);
+    io.run();  // an exception (a bug) leaves the coroutine and aborts the fuzzer
     return out;
 }
 
@@ -179,24 +170,21 @@ bool has_control(std::string_view s) {
     return false;
 }
 
-constexpr std::array<std::string_view, 4> secrets{"MIIFakeT0ken-xyz+/=0123456789abcdef", "",
-                                                  "AKFUZZ0123456789ABCD", ""};
-
-/// What the client makes of a complete response (connection.cpp, then client.cpp).
-void finish(exchange const& x) {
-    if (x.status == 200) {
-        if (!x.decoded) {
-            apig::instance_page empty;
-            auto const e = apig::json::decode_page({}, empty);
-            if (!e) fail("an empty 200 body decoded");
-        }
-        return;
-    }
-    auto const e = apig::error_from_response(x.status, x.reason, x.text, x.request_id, secrets);
+void check_message(apig::error_info const& e) {
     if (has_control(e.message)) fail("error message is not one printable line", e.message);
     for (auto secret : secrets)
         if (!secret.empty() && e.message.find(secret) != std::string::npos)
             fail("a secret is in the error message", e.message);
+}
+
+/// What the client makes of a complete response (read_response, then attempt.cpp).
+void finish(exchange const& x) {
+    if (x.out.status == 200) {
+        if (x.decoded == bool(x.error)) fail("a complete 200 is an error exactly when it is not a page", x.error.message);
+        if (x.error && x.error.code != apig::errc::bad_response) fail("an empty 200 is not a bad response", x.error.message);
+        return;
+    }
+    check_message(apig::error_from_response(x.out.status, x.out.reason, x.text, x.out.request_id, secrets));
 }
 
 std::size_t piece_of(unsigned b) {
@@ -218,15 +206,16 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
     for (std::size_t i = 0; i < paged.size(); ++i) {
         exchange const& p = paged[i];
-        if (p.ec == apig::errc::bad_response) {
+        if (p.error) check_message(p.error);
+        if (p.decode_error) {
             // The decoder stopped the read: the string body read on past it.
-            if (!p.decode_error || p.decode_error.code != apig::errc::bad_response)
-                fail("bad_response without a decode error");
+            if (p.complete || p.error.code != apig::errc::bad_response || p.decode_error.code != apig::errc::bad_response)
+                fail("a decode error that is not a bad response ending the read");
             if (p.decode_error.message.empty() || has_control(p.decode_error.message))
                 fail("decode error message is empty or not one line", p.decode_error.message);
             if (i >= plain.size()) fail("the string body read fewer exchanges");
             exchange const& q = plain[i];
-            if (!q.ec) {
+            if (!q.error) {
                 apig::instance_page page;
                 auto const e = apig::json::decode_page(q.text, page);
                 if (!e) fail("page_body's decode failed, the whole body decodes", p.decode_error.message);
@@ -237,12 +226,15 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         }
         if (i >= plain.size()) fail("the string body read fewer exchanges");
         exchange const& q = plain[i];
-        if (p.ec != q.ec) fail("page_body and string_body end with different errors", p.ec.message() + " | " + q.ec.message());
-        if (p.header_done != q.header_done || p.status != q.status || p.reason != q.reason ||
-            p.request_id != q.request_id || p.stopped != q.stopped || p.keep_alive != q.keep_alive)
+        if (p.complete != q.complete || p.keep_alive != q.keep_alive)
+            fail("page_body and string_body end differently");
+        if (!p.complete && (p.error.code != q.error.code || p.error.message != q.error.message))
+            fail("page_body and string_body end with different errors", p.error.message + " | " + q.error.message);
+        if (p.out.status != q.out.status || p.out.reason != q.out.reason || p.out.request_id != q.out.request_id ||
+            p.out.got_bytes != q.out.got_bytes)
             fail("page_body and string_body saw different headers");
-        if (p.ec || p.stopped || !p.header_done) continue;
-        if (p.status == 200) {
+        if (!p.complete) continue;
+        if (p.out.status == 200) {
             apig::instance_page page;
             auto const e = apig::json::decode_page(q.text, page);
             if (p.decoded != !e) fail("page_body and decode_page disagree on a 200 body", e.message);

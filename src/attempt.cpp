@@ -1,5 +1,6 @@
-// One attempt: take a connection, send the signed request, read and decode the answer, map
-// what went wrong to an error.
+// One attempt: take a slot of the pool, let the lease connect and exchange (it owns the
+// connection's lifecycle: connect, reuse, the stale keep-alive replay, discard), then map what
+// came back (a transport error or a non-200 status) to an error.
 #include <apig/client.hpp>
 #include <apig/region.hpp>
 #include <apig/version.hpp>
@@ -75,70 +76,48 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
     }
     auto const start = steady::now();
     auto const secrets = auth::attempt_secrets(used, msg);
-    // A kept-alive connection the server closed or wrote to while idle is not used at all (the
-    // pool drops it at checkout). If the close arrives after the checkout, the exchange fails
-    // before any response byte; the request is then replayed once on a new connection (GET is
-    // idempotent). This is not a retry: the request never reached the server.
-    for (bool replayed = false;; replayed = true) {
-        r.reused = lease.reused() && lease.get()->reusable();
-        if (!r.reused) {
-            auto& c = lease.open();
-            if (auto e = co_await c.connect(host, limit(opts.timeouts.connect, "timeouts.connect", deadline),
-                                            limit(opts.timeouts.handshake, "timeouts.handshake", deadline))) {
-                lease.discard();
-                r.error = std::move(e);
-                break;
+    http::lease_env const env{
+        .host = host,
+        .limit = [this, deadline](http::step s) {
+            switch (s) {
+            case http::step::connect: return limit(opts.timeouts.connect, "timeouts.connect", deadline);
+            case http::step::handshake: return limit(opts.timeouts.handshake, "timeouts.handshake", deadline);
+            case http::step::exchange: break;
             }
-        }
-        r.page.request_id.clear();  // the decoder replaces the rest, keeping the storage
-        r.out = http::exchange_result{};
-        requests.fetch_add(1, std::memory_order_relaxed);
-        auto e = co_await lease.get()->exchange(msg, r.page, opts.max_body_bytes,
-                                                limit(opts.timeouts.attempt, "timeouts.attempt", deadline), r.out,
-                                                secrets);
-        bytes.fetch_add(r.out.bytes, std::memory_order_relaxed);
-        if (r.out.closed_behind) counters.discarded.fetch_add(1, std::memory_order_relaxed);
-        if (r.out.unrequested) {
-            counters.unrequested.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::warning, "the server sent more than the response (HTTP " + std::to_string(r.out.status) +
-                                        "); the connection was closed and the extra bytes dropped");
-        }
-        if (!e) {
-            if (r.out.status != 200) {
-                r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text, {}, secrets);
-                if (r.out.status / 100 == 3) {
-                    std::string const where = server_text(r.out.location, 256, secrets);
-                    switch (r.out.status) {
-                    case 301: case 302: case 303: case 307: case 308:
-                        r.error.message += "; redirects are not followed";
-                        break;
-                    case 304:  // answers a conditional request: the client sends none
-                        r.error.message += "; no conditional request was sent (no If-None-Match or "
-                                           "If-Modified-Since), so there is nothing a 304 could leave unmodified";
-                        break;
-                    default:
-                        r.error.message += "; not a redirect (only 301, 302, 303, 307 and 308 are), and not an "
-                                           "answer to this request";
-                        break;
-                    }
-                    if (!where.empty()) r.error.message += " (Location: " + where + ")";
-                }
-                add_request_id(r.error, r.out.request_id, secrets);
-            }
-            break;
-        }
-        bool const stale = r.reused && !replayed && !r.out.got_bytes &&
-                           e.code != asio::error::operation_aborted && e.code != errc::timed_out;
-        lease.discard();
-        if (stale) {
-            replays.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::debug, "a kept-alive connection was closed by the server; resending on a new one");
-            continue;
-        }
+            return limit(opts.timeouts.attempt, "timeouts.attempt", deadline);
+        },
+        .requests = requests,
+        .replays = replays,
+        .bytes = bytes,
+        .log = [this](log_level level, std::string const& line) { log(level, line); },
+    };
+    r.page.request_id.clear();  // the decoder replaces the rest, keeping the storage
+    auto e = co_await lease.exchange(env, msg, r.page, opts.max_body_bytes, r.out, secrets);
+    r.reused = lease.reused();
+    if (e) {
         add_request_id(e, r.out.request_id, secrets);
         e.http_status = r.out.status;
         r.error = std::move(e);
-        break;
+    } else if (r.out.status != 200) {
+        r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text, {}, secrets);
+        if (r.out.status / 100 == 3) {
+            std::string const where = server_text(r.out.location, 256, secrets);
+            switch (r.out.status) {
+            case 301: case 302: case 303: case 307: case 308:
+                r.error.message += "; redirects are not followed";
+                break;
+            case 304:  // answers a conditional request: the client sends none
+                r.error.message += "; no conditional request was sent (no If-None-Match or "
+                                   "If-Modified-Since), so there is nothing a 304 could leave unmodified";
+                break;
+            default:
+                r.error.message += "; not a redirect (only 301, 302, 303, 307 and 308 are), and not an "
+                                   "answer to this request";
+                break;
+            }
+            if (!where.empty()) r.error.message += " (Location: " + where + ")";
+        }
+        add_request_id(r.error, r.out.request_id, secrets);
     }
     r.latency = steady::now() - start;
     co_return r;

@@ -2,6 +2,7 @@
 
 #include "error_detail.hpp"
 #include "http/page_body.hpp"
+#include "http/read_response.hpp"
 #include "http/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,9 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include <openssl/bio.h>
@@ -35,26 +33,6 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 bool is_abort(error_code const& ec) { return ec == asio::error::operation_aborted; }
-
-// After a chunked body's read stopped at a full buffer: whether the buffer starts with the
-// last chunk (a size of zero and a complete line), so what did not fit is its trailer fields
-// rather than a chunk header line.
-bool at_last_chunk(std::string_view data) {
-    if (data.starts_with("\r\n")) data.remove_prefix(2);  // the CRLF that ends the chunk before
-    auto const digits = data.find_first_not_of('0');
-    if (digits == 0 || digits == std::string_view::npos) return false;
-    char const c = data[digits];
-    bool const hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    return !hex && data.find("\r\n", digits) != std::string_view::npos;
-}
-
-// After a chunked body's read failed with http::error::bad_chunk_extension: whether the
-// buffer holds an unfinished chunk header line, i.e. Beast refused the line for its length
-// (Boost 1.92 does at 8 KiB) rather than for its syntax (which it checks on whole lines only).
-bool unfinished_chunk_line(std::string_view data) {
-    if (data.starts_with("\r\n")) data.remove_prefix(2);  // the CRLF that ends the chunk before
-    return data.find("\r\n") == std::string_view::npos;
-}
 
 }  // namespace
 
@@ -213,127 +191,27 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
         co_return make_error(wec, "sending the request to " + host_ + ": " + wec.message());
     }
 
-    // Why reading failed, as the caller should see it.
-    // `header_done`: the header was read whole (the error came while reading the body).
-    auto read_error = [&](error_code const& rec, page_body::value_type& body, bool header_done) {
+    page_body::value_type body;
+    body.page = &page;
+    auto r = co_await read_response<page_body>(s, buffer_, body, {body_limit, host_, limit.name, secrets}, out);
+    if (!r.complete) {  // failed, or stopped after a header: the rest cannot be read as HTTP
         close();
-        if (rec == errc::bad_response) return std::move(body.decode_error);
-        if (is_error(rec, bhttp::error::body_limit))
-            return make_error(errc::response_too_large,
-                              "response body larger than max_body_bytes (" + std::to_string(body_limit) + " bytes)");
-        auto const held = [&] {
-            auto const data = buffer_.data();
-            return std::string_view(static_cast<char const*>(data.data()), data.size());
-        };
-        auto const trailers_too_large = [&] {
-            return make_error(errc::bad_response, "the trailer fields after the last chunk of the response from " +
-                                                      host_ + " are larger than " +
-                                                      std::to_string(read_buffer_bytes / 1024) +
-                                                      " KiB (the limit of the headers, which they share)");
-        };
-        auto const chunk_line_too_large = [&](std::size_t limit) {
-            return make_error(errc::bad_response, "a chunk header line of the response from " + host_ +
-                                                      " is larger than " + std::to_string(limit / 1024) + " KiB");
-        };
-        if (is_error(rec, bhttp::error::header_limit)) {
-            // Past the header, only trailer fields count against header_limit: newer Beasts
-            // (1.90 does, 1.83 does not) share it with them; older ones end such a read with
-            // buffer_overflow once the read buffer is full (below).
-            if (header_done) return trailers_too_large();
-            return make_error(errc::bad_response, "the response headers from " + host_ + " are larger than " +
-                                                      std::to_string(max_header_bytes / 1024) + " KiB");
-        }
-        if (is_error(rec, bhttp::error::buffer_overflow))  // see read_buffer_bytes
-            return at_last_chunk(held()) ? trailers_too_large() : chunk_line_too_large(read_buffer_bytes);
-        if (is_error(rec, bhttp::error::bad_chunk_extension) && unfinished_chunk_line(held()))
-            return chunk_line_too_large(max_chunk_line_bytes);
-        if (is_error(rec, beast::error::timeout))
-            return make_error(errc::timed_out, "reading the response from " + host_ + ": timed out (" + limit.name + ")");
-        if (is_abort(rec)) return make_error(rec, "reading the response: cancelled");
-        if (is_error(rec, bhttp::error::end_of_stream) || is_error(rec, asio::error::eof) ||
-            is_error(rec, asio::ssl::error::stream_truncated))
-            return make_error(rec, out.got_bytes ? "the server closed the connection before the response was complete"
-                                                 : "the server closed the connection before responding");
-        return make_error(rec, "reading the response from " + host_ + ": " + rec.message());
-    };
-
-    // Interim responses (100 Continue, 103 Early Hints, ...) precede the final one; each is
-    // a header without a body. A few are tolerated, not an endless stream of them.
-    for (int interim = 0;; ++interim) {
-        bhttp::response_parser<page_body> parser;
-        parser.body_limit(body_limit);
-        parser.header_limit(max_header_bytes);
-        auto& body = parser.get().body();
-        body.page = &page;
-        auto [hec, hread] = co_await bhttp::async_read_header(s, buffer_, parser, use_tuple);
-        out.bytes += hread;
-        out.got_bytes = out.got_bytes || parser.got_some();
-        if (hec) co_return read_error(hec, body, false);
-        auto const& h = parser.get();
-        out.status = h.result_int();
-        out.reason = std::string(h.reason());
-        if (out.status / 100 == 1 && out.status != 101) {
-            if (interim < max_interim_responses) continue;
-            close();
-            co_return make_error(errc::bad_response, "the server sent more than " +
-                                                         std::to_string(max_interim_responses) +
-                                                         " interim (1xx) responses");
-        }
-        if (auto it = h.find("X-Request-Id"); it != h.end()) out.request_id = std::string(it->value());
-        if (auto it = h.find(bhttp::field::retry_after); it != h.end()) out.retry_after = std::string(it->value());
-        if (auto it = h.find(bhttp::field::location); it != h.end()) out.location = std::string(it->value());
-        // The request asks for no encoding (no Accept-Encoding): an encoded body cannot be
-        // decoded, and reading it would only waste the connection. Every field counts, and
-        // every element of a list in one.
-        if (auto const foreign = foreign_content_encoding(h)) {
-            close();
-            auto e = make_error(errc::bad_response, "HTTP " + std::to_string(out.status) + " with Content-Encoding: " +
-                                                        server_text(*foreign, 64, secrets) +
-                                                        ", which was not asked for (no Accept-Encoding is sent)");
-            e.http_status = out.status;
-            co_return e;
-        }
-        if (out.status == 101) {  // no body follows; the connection is no longer HTTP
-            close();
-            co_return error_info{};
-        }
-
-        auto [rec, read] = co_await bhttp::async_read(s, buffer_, parser, use_tuple);
-        out.bytes += read;
-        if (rec) {
-            auto e = read_error(rec, body, true);
-            if (rec == errc::bad_response) {
-                // A body that is not JSON often says why in its Content-Type (an HTML error
-                // page from a proxy): name it.
-                auto ct = h[bhttp::field::content_type];
-                if (!ct.empty() && ct.find("json") == std::string_view::npos)
-                    e.message += " (the response's Content-Type is " + server_text(ct, 64, secrets) + ")";
-            }
-            co_return e;
-        }
-
-        tcp.expires_never();
-        ++requests_;
-        reusable_ = parser.keep_alive();
-        if (reusable_ && buffered()) {
-            // More than the response arrived with it: an unrequested response or junk. Read
-            // on this connection, it would answer the next request. (What arrives later is
-            // found when the connection is taken from the pool: see readable().) A server
-            // closing right behind its response is no such thing: it only ends the connection.
-            reusable_ = false;
-            (only_close_notify() ? out.closed_behind : out.unrequested) = true;
-            close();
-        }
-        if (out.status == 200 && !body.decoded) {
-            // A 200 without a body never reached the decoder: decode the empty body for the
-            // same error a truncated page gives.
-            reusable_ = false;
-            instance_page empty;
-            co_return json::decode_page({}, empty);
-        }
-        if (out.status != 200) out.error_text = std::move(body.error_text);
-        co_return error_info{};
+        co_return std::move(r.error);
     }
+    tcp.expires_never();
+    ++requests_;
+    reusable_ = r.keep_alive;
+    if (reusable_ && buffered()) {
+        // More than the response arrived with it: an unrequested response or junk. Read
+        // on this connection, it would answer the next request. (What arrives later is
+        // found when the connection is taken from the pool: see readable().) A server
+        // closing right behind its response is no such thing: it only ends the connection.
+        reusable_ = false;
+        (only_close_notify() ? out.closed_behind : out.unrequested) = true;
+        close();
+    }
+    if (r.error) reusable_ = false;  // a 200 that is not a page
+    co_return std::move(r.error);
 }
 
 }  // namespace apig::http

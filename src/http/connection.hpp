@@ -26,8 +26,7 @@
 
 namespace apig::http {
 
-// The response-reading policy's limits and checks, shared with fuzz/fuzz_response.cpp (which
-// reads responses the way exchange() does).
+// The response-reading policy's limits and checks (the policy itself: read_response.hpp).
 
 /// The most header bytes a response may have.
 inline constexpr std::uint32_t max_header_bytes = 64 * 1024;

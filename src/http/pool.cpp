@@ -36,6 +36,7 @@ lease& lease::operator=(lease&& o) noexcept {
         release();
         pool_ = std::exchange(o.pool_, nullptr);
         conn_ = std::move(o.conn_);
+        reused_ = o.reused_;
     }
     return *this;
 }
@@ -45,6 +46,48 @@ connection& lease::open() {
     conn_ = std::make_unique<connection>(pool_->ex_, pool_->ctx_);
     pool_->track_open(conn_.get());
     return *conn_;
+}
+
+asio::awaitable<error_info> lease::connect(lease_env const& env) {
+    if (conn_ && conn_->reusable()) {  // connected already, or kept alive since its last response
+        reused_ = conn_->requests() > 0;
+        co_return error_info{};
+    }
+    reused_ = false;
+    auto& c = open();
+    auto e = co_await c.connect(env.host, env.limit(step::connect), env.limit(step::handshake));
+    if (e) discard();
+    co_return e;
+}
+
+asio::awaitable<error_info> lease::exchange(lease_env const& env, std::string_view request, instance_page& page,
+                                            std::size_t body_limit, exchange_result& out,
+                                            std::span<std::string_view const> secrets) {
+    // A kept-alive connection the server closed or wrote to while idle is not used at all (the
+    // pool drops it at checkout). If the close arrives after the checkout, the exchange fails
+    // before any response byte; the request is then replayed once on a new connection (GET is
+    // idempotent). This is not a retry: the request never reached the server.
+    for (bool replayed = false;; replayed = true) {
+        if (auto e = co_await connect(env)) co_return e;
+        out = exchange_result{};
+        env.requests.fetch_add(1, std::memory_order_relaxed);
+        auto e = co_await conn_->exchange(request, page, body_limit, env.limit(step::exchange), out, secrets);
+        env.bytes.fetch_add(out.bytes, std::memory_order_relaxed);
+        auto& counters = pool_->counters_;
+        if (out.closed_behind) counters.discarded.fetch_add(1, std::memory_order_relaxed);
+        if (out.unrequested) {
+            counters.unrequested.fetch_add(1, std::memory_order_relaxed);
+            env.log(log_level::warning, "the server sent more than the response (HTTP " + std::to_string(out.status) +
+                                            "); the connection was closed and the extra bytes dropped");
+        }
+        if (!e) co_return e;
+        bool const stale = reused_ && !replayed && !out.got_bytes && e.code != asio::error::operation_aborted &&
+                           e.code != errc::timed_out;
+        discard();
+        if (!stale) co_return e;
+        env.replays.fetch_add(1, std::memory_order_relaxed);
+        env.log(log_level::debug, "a kept-alive connection was closed by the server; resending on a new one");
+    }
 }
 
 void lease::discard() noexcept {

@@ -4,10 +4,17 @@
 // connection_pool). A caller takes a lease for each attempt; the lease gives back its
 // connection (if still reusable) or just its slot when destroyed.
 //
+// The connection's whole lifecycle is here: the pool drops idle connections that expired or
+// that the server wrote to or closed; a lease connects (or reuses), exchanges, replays a
+// request once when a kept-alive connection turns out to be stale, and discards what failed.
+// Its user only maps what an exchange returned.
+//
 // Not thread-safe by itself: every member, and every lease, is used on the client's strand.
 // The counters it updates are atomics, read from any thread by client::stats().
 
 #include "http/connection.hpp"
+
+#include <apig/observability.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,7 +24,11 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <span>
+#include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -32,39 +43,82 @@ struct pool_counters {
     std::atomic<std::uint64_t> reused{0};
     std::atomic<std::uint64_t> waits{0};  ///< acquires that had to queue
     /// Kept-alive connections dropped because the server closed or wrote to them outside a
-    /// response: found readable at checkout (by the pool), or closed by the server right
-    /// behind a response (counted by the client, which sees the exchange's result).
+    /// response: found readable at checkout, or closed by the server right behind a response.
     std::atomic<std::uint64_t> discarded{0};
     std::atomic<std::uint64_t> unrequested{0};  ///< connections closed for bytes after a response
 };
 
 class pool;
 
+/// The steps of an attempt that have a time limit of their own.
+enum class step { connect, handshake, exchange };
+
+/// What a lease's connect and exchange need from their caller (the client): where to
+/// connect, each step's time limit, and where to count and log what happens. Used on the
+/// strand only; it must outlive the operation it is passed to.
+struct lease_env {
+    target_host const& host;
+    /// The limit of `step`, starting now (asked when the step starts: a replay's steps start
+    /// later): the earlier of the step's own limit and the call's deadline, named.
+    std::function<step_limit(step)> limit;
+    std::atomic<std::uint64_t>& requests;  ///< requests sent (each exchange, replays too)
+    std::atomic<std::uint64_t>& replays;   ///< requests resent after a stale kept-alive connection
+    std::atomic<std::uint64_t>& bytes;     ///< response bytes read
+    std::function<void(log_level, std::string const&)> log;
+};
+
 /// The right to run one attempt: a slot of the pool, holding a connection or not yet.
 class lease {
 public:
     lease() = default;
-    lease(lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)) {}
+    lease(lease&& o) noexcept
+        : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)), reused_(o.reused_) {}
     lease& operator=(lease&& o) noexcept;
     ~lease() { release(); }
 
-    /// The connection, or null when the holder must open one (see `open`).
+    /// The connection, or null when none is held (see `connect`).
     connection* get() const noexcept { return conn_.get(); }
-    /// Replaces the held connection (if any, closed) with a new, unconnected one.
-    connection& open();
+
+    /// Makes the lease hold a connected, usable connection: the one it holds if still
+    /// reusable (connected, or kept alive since its last response), else a new one, connected (resolve, TCP, TLS)
+    /// by the limits of `step::connect` and `step::handshake` (counted in
+    /// `pool_counters::created`). A failed connect leaves no connection held (the slot stays
+    /// held) and returns the connection's error; per-operation cancellation reaches every step.
+    boost::asio::awaitable<error_info> connect(lease_env const& env);
+
+    /// Connects (as `connect`), sends `request` and reads its response (as
+    /// connection::exchange, by the limit of `step::exchange`, into `page` and `out`). Every
+    /// request sent counts in `env.requests` and the bytes read in `env.bytes`; a response
+    /// followed by a server's close counts in `pool_counters::discarded`, one followed by
+    /// other bytes in `pool_counters::unrequested` (and a warning is logged).
+    ///
+    /// A failed exchange discards the connection. The one exception to returning its error:
+    /// a kept-alive connection (reused) that failed before any byte of the answer arrived,
+    /// neither cancelled nor timed out, was closed by the server while idle; the request never
+    /// reached it, so it is resent once on a new connection (`env.replays`, a debug line). Not
+    /// a retry: that request is the same attempt. `out` describes the last exchange.
+    boost::asio::awaitable<error_info> exchange(lease_env const& env, std::string_view request,
+                                                instance_page& page, std::size_t body_limit,
+                                                exchange_result& out,
+                                                std::span<std::string_view const> secrets);
+
     /// Closes and drops the held connection; the slot stays held.
     void discard() noexcept;
-    /// The held connection has carried requests before (it came from the idle set).
-    bool reused() const noexcept { return conn_ && conn_->requests() > 0; }
+    /// The connection the last `connect` handed out had carried requests before (it came
+    /// from the idle set).
+    bool reused() const noexcept { return reused_; }
     explicit operator bool() const noexcept { return pool_ != nullptr; }
 
 private:
     friend class pool;
     lease(pool* p, std::unique_ptr<connection> c) : pool_(p), conn_(std::move(c)) {}
     void release() noexcept;
+    // Replaces the held connection (if any, closed) with a new, unconnected one.
+    connection& open();
 
     pool* pool_ = nullptr;
     std::unique_ptr<connection> conn_;
+    bool reused_ = false;
 };
 
 struct pool_params {
@@ -84,7 +138,8 @@ public:
     pool& operator=(pool const&) = delete;
 
     /// Takes a slot, waiting (FIFO) while all `max_connections` are in use, until `deadline`.
-    /// The most recently used idle connection comes with it, if any; idle connections past
+    /// The most recently used idle connection comes with it, if any (`lease::connect` then
+    /// hands it out, or a new one); idle connections past
     /// `idle_timeout` are closed on the way, and so is a kept-alive connection found readable
     /// (`connection::readable()`: the server wrote, closed or reset it since its last
     /// response), counted in `pool_counters::discarded`: what arrived on it would be read as
