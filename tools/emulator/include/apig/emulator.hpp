@@ -22,9 +22,9 @@
 // function of `server` is thread-safe. Destroying the server (or stop()) closes every
 // connection at once: a client still talking to it sees its connections fail.
 //
-// It is a test fixture, not a server to expose: it binds 127.0.0.1 by default, trusts only
-// its own configuration, and keeps every request in memory unless options::record_requests
-// is off.
+// It is a test fixture, not a server to expose: it binds 127.0.0.1 by default, and it keeps
+// every request in memory (server::requests()) unless options::record_requests is off (as
+// the apig-emulator executable turns it off, to stay bounded under load).
 
 #include <chrono>
 #include <cstddef>
