@@ -8,6 +8,9 @@
 #   lib/libapig.a                                  (the library; static by default, or
 #                                                   libapig.so.0.1.0 with BUILD_SHARED_LIBS)
 #   lib/cmake/apig/apigConfig.cmake, apigConfigVersion.cmake, apigTargets*.cmake
+#   include/apig/emulator.hpp                      (apig::emulator: the emulator as a static
+#   lib/libapig_emulator.a                          library, for users' tests; when it is built
+#   lib/cmake/apig/apigEmulatorTargets*.cmake       and APIG_INSTALL_EMULATOR, default ON)
 #   bin/apig-instances                             (the CLI, with APIG_BUILD_TOOLS)
 #   bin/apig-emulator                              (the emulator, with APIG_BUILD_TOOLS and
 #                                                   APIG_INSTALL_EMULATOR, default ON)
@@ -18,19 +21,23 @@
 #   find_package(apig 0.1 CONFIG REQUIRED)
 #   target_link_libraries(app PRIVATE apig::apig)
 #
+# (and a test that starts the emulator in-process: find_package(apig 0.1 CONFIG REQUIRED
+# COMPONENTS emulator), then target_link_libraries(app_tests PRIVATE apig::apig apig::emulator))
+#
 # which finds Boost (json, url), OpenSSL 3 and Threads, and brings apig's include directory,
 # the requirement cxx_std_20 and its link dependencies, and no compile definition (see
 # "Embedding" in the README). Included only when APIG_INSTALL is on (the default at top
 # level, off under add_subdirectory/FetchContent).
 #
-# Components: `development` (headers, library, CMake package), `tools` (the executables and
-# their imported targets), for `cmake --install ... --component`.
+# Components: `development` (headers, libraries, CMake package: apig::apig and
+# apig::emulator), `tools` (the executables and their imported targets), for
+# `cmake --install ... --component`.
 
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 option(APIG_INSTALL_EMULATOR
-       "Install apig-emulator beside apig-instances (for trying the CLI and benchmarking a build)"
+       "Install the emulator: apig::emulator (library and header, for users' tests) and apig-emulator beside apig-instances (for trying the CLI and benchmarking a build)"
        ON)
 
 set(APIG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/apig"
@@ -75,6 +82,31 @@ install(FILES
   ${PROJECT_BINARY_DIR}/apigConfigVersion.cmake
   DESTINATION ${APIG_INSTALL_CMAKEDIR}
   COMPONENT development)
+
+# ---- the emulator as a library: apig::emulator --------------------------------------------
+# For users' own tests: an emulator started in-process (port 0, faults, a changing list) for
+# apig::client to talk to. Static, whatever BUILD_SHARED_LIBS says, and independent of apig's
+# library (it needs Boost, OpenSSL and Threads, which apigConfig.cmake finds). Exported in its
+# own file, loaded when present: a build without the emulator (APIG_BUILD_TOOLS and
+# APIG_BUILD_TESTS off) installs a consistent package without it.
+if(APIG_INSTALL_EMULATOR AND TARGET apig_emulator)
+  set(_apig_includes)
+  if(NOT CMAKE_INSTALL_INCLUDEDIR STREQUAL "include")
+    set(_apig_includes INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  endif()
+  install(TARGETS apig_emulator
+    EXPORT apigEmulatorTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
+    ${_apig_includes})
+  unset(_apig_includes)
+  install(FILES ${PROJECT_SOURCE_DIR}/tools/emulator/include/apig/emulator.hpp
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/apig
+    COMPONENT development)
+  install(EXPORT apigEmulatorTargets
+    NAMESPACE apig::
+    DESTINATION ${APIG_INSTALL_CMAKEDIR}
+    COMPONENT development)
+endif()
 
 # ---- the tools -------------------------------------------------------------------------
 # apig-instances is the CLI users want on their PATH. apig-emulator is installed too (by

@@ -4,8 +4,27 @@
 // GET /v2/{project_id}/apigw/instances from a deterministic, seeded dataset. Tests and the
 // CLI's --demo run it in-process; tools/emulator/main.cpp wraps it as `apig-emulator`.
 //
-// The server runs on its own threads (options::threads); every member function of `server`
-// is thread-safe.
+// In a user's own tests (CMake: find_package(apig CONFIG REQUIRED COMPONENTS emulator), then
+// link apig::emulator beside apig::apig), an emulator on a free port with a fault:
+//
+//     apig::emulator::options o;              // port 0: a free port; 100 instances
+//     o.faults.fail_first_per_page = 1;       // each page's first request gets a 500
+//     apig::emulator::server emu(o);          // serving once constructed
+//     apig::client_options c;
+//     c.endpoint = emu.endpoint();            // https://127.0.0.1:<port>
+//     c.project_id = o.project_ids.front();
+//     c.credentials = apig::token_credentials{o.token};
+//     c.tls.ca_pem = emu.ca_pem();            // trust its throwaway CA; verification stays on
+//     // ... list with apig::client, then check emu.requests(), emu.ids() ...
+//
+// The server runs on its own threads (options::threads), not on the caller's io_context, so
+// a test may block on its own io_context.run() while the emulator answers. Every member
+// function of `server` is thread-safe. Destroying the server (or stop()) closes every
+// connection at once: a client still talking to it sees its connections fail.
+//
+// It is a test fixture, not a server to expose: it binds 127.0.0.1 by default, and it keeps
+// every request in memory (server::requests()) unless options::record_requests is off (as
+// the apig-emulator executable turns it off, to stay bounded under load).
 
 #include <chrono>
 #include <cstddef>
