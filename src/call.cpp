@@ -143,11 +143,11 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         ~unregister() { self.calls.erase(c); }
     } guard{*this, &call};
 
-    if (auto e = validate(req, opts.project_id)) {
+    if (auto e = detail::validate(req, opts.project_id)) {
         diag = std::move(e);
         co_return instance_page{};
     }
-    std::string const target = build_target(opts.project_id, req);
+    std::string const target = detail::build_target(opts.project_id, req);
     auto const deadline = opts.timeouts.total > milliseconds::zero() ? steady::now() + opts.timeouts.total
                                                                      : steady::time_point::max();
     std::uint32_t spent = 0;  // retry tokens this call took
@@ -170,7 +170,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         }
         // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
         if (n > 1 && !std::exchange(after_refresh, false)) retries.fetch_add(1, std::memory_order_relaxed);
-        std::string const msg = authorized(target, used);
+        std::string const msg = authorized(target, used, detail::effective_project(req, opts.project_id));
         attempt_result r = co_await attempt(msg, deadline, used, std::move(storage));
         attempt_info info{.target = target,
                           .attempt = n,

@@ -8,6 +8,7 @@
 
 #include "http/connection.hpp"
 #include "http/pool.hpp"
+#include "request.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -67,8 +68,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<std::variant<std::monostate, credentials, error_info>> fresh_credentials(
         credentials const& rejected);
     // The bytes of one attempt's request: `GET target`, the fixed headers and the
-    // credentials' headers (signed now, for a key pair).
-    std::string authorized(std::string_view target, credentials const& c) const;
+    // credentials' headers (signed now for `project_id`, for a key pair).
+    std::string authorized(std::string_view target, credentials const& c, std::string_view project_id) const;
     std::chrono::system_clock::time_point now() const;
     boost::asio::awaitable<error_info> sleep(milliseconds d, int next_attempt);
 

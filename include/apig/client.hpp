@@ -16,16 +16,6 @@
 
 namespace apig {
 
-/// Validates a request against the API's limits: limit 1..500, offset >= 0, a non-empty
-/// project id. Returns an `errc::invalid_argument` error naming the field and the allowed
-/// range, or an empty error_info. The client calls it before any I/O.
-APIG_DECL error_info validate(list_request const& req, std::string_view project_id);
-
-/// The request target, e.g. `/v2/73d6.../apigw/instances?offset=0&limit=20`. The project id
-/// is exactly one percent-encoded path segment (`/`, `?`, `#`, `%` and dot segments cannot
-/// change the path) and every query value is percent-encoded (all but `A-Za-z0-9-._~`).
-APIG_DECL std::string build_target(std::string_view project_id, list_request const& req);
-
 /// A snapshot of a client's counters (see `client::stats`).
 struct client_stats {
     std::size_t open = 0;        ///< connections open now (idle + in use)
@@ -148,9 +138,11 @@ public:
             token, std::move(req));
     }
 
-    struct impl;
-
 private:
+    struct impl;
+    // The walk (src/pager.cpp) shares the client's state.
+    friend struct detail::walk;
+
     void start_list(list_request req, instance_page recycled, error_info* diag,
                     boost::asio::any_completion_handler<list_signature> handler);
 
