@@ -102,7 +102,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     http::pool pool;
     retry_budget budget;
     std::mt19937_64 rng;
-    std::string request_headers;  // Host, User-Agent, Accept: the same for every request
+    std::string request_headers;  // Host, User-Agent, Accept, the extra headers: the same for every request
     std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
 };
 
