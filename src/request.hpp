@@ -14,7 +14,7 @@ namespace apig::detail {
 /// The project a request is for: `req.project_id`, or `client_project` (the client's
 /// `client_options::project_id`) when the request names none.
 inline std::string_view effective_project(list_request const& req, std::string_view client_project) noexcept {
-    return req.project_id.empty() ? client_project : std::string_view(req.project_id);
+    return req.project_id ? std::string_view(*req.project_id) : client_project;
 }
 
 /// Validates a request against the API's limits: limit 1..500, offset >= 0, a non-empty

@@ -230,12 +230,12 @@ struct list_request {
     std::optional<std::string> instance_name{};
     std::optional<string_enum<apig::status>> status{};
     /// The project to list, sent as one percent-encoded path segment (and, signed with a key
-    /// pair, as X-Project-Id). Empty (the default): the client's `client_options::project_id`.
+    /// pair, as X-Project-Id). None (the default): the client's `client_options::project_id`.
     /// One client may thus serve several projects of the same account and endpoint: a key
     /// pair signs each request for its project; a token must be valid for it (an IAM token
     /// is usually scoped to one project: another one is refused with HTTP 401/403). No
-    /// control character (`errc::invalid_argument` before any I/O).
-    std::string project_id{};
+    /// control character, not empty (`errc::invalid_argument` before any I/O).
+    std::optional<std::string> project_id{};
 };
 
 }  // namespace apig

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ apig::emulator::options two_projects(std::size_t instances) {
     return o;
 }
 
-apig::list_request for_project(std::string project, std::int32_t limit = 20) {
+apig::list_request for_project(std::optional<std::string> project, std::int32_t limit = 20) {
     apig::list_request r;
     r.limit = limit;
     r.project_id = std::move(project);
@@ -52,7 +53,7 @@ TEST_CASE("projects: a request's project is the one listed, signed for it") {
     apig::client c(io.get_executor(), o);
 
     auto const from_b = run(io, c.list_instances(for_project(project_b, 5)));
-    auto const from_a = run(io, c.list_instances(for_project("", 5)));
+    auto const from_a = run(io, c.list_instances(for_project(std::nullopt, 5)));
     auto const from_a_named = run(io, c.list_instances(for_project(project_a, 5)));
 
     auto const reqs = srv.requests();

@@ -131,7 +131,7 @@ TEST_CASE("a request's own project replaces the client's in the target") {
     CHECK(parse(apig::detail::build_target(pid, r)).segments ==
           std::vector<std::string>{"v2", "../a/b", "apigw", "instances"});
     // Without one, the client's project.
-    r.project_id.clear();
+    r.project_id.reset();
     CHECK(apig::detail::effective_project(r, pid) == pid);
     CHECK(apig::detail::build_target(pid, r) == "/v2/" + pid + "/apigw/instances?offset=40&limit=20");
 }
@@ -151,6 +151,9 @@ TEST_CASE("a request's own project is validated like the client's") {
     r.project_id = "p2";
     CHECK_FALSE(apig::detail::validate(r, ""));
     // Neither: refused before any I/O.
-    r.project_id.clear();
+    r.project_id.reset();
     CHECK(apig::detail::validate(r, "").message == "invalid argument: project_id must not be empty");
+    // An empty one is not "the client's": it is refused too.
+    r.project_id = "";
+    CHECK(apig::detail::validate(r, pid).message == "invalid argument: project_id must not be empty");
 }
