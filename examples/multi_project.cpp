@@ -1,5 +1,7 @@
-// Lists every instance of several projects at once on one io_context and merges them: one
-// client per project (a client serves one project), each walking its pages concurrently.
+// Lists every instance of several projects at once on one io_context and merges them: ONE
+// client (one connection pool, one retry budget) serves every project, each request naming its
+// own (`list_request::project_id`); the walks of all projects run concurrently. With a key pair
+// (AK/SK) each request is signed for its project; a token must be valid for every project.
 //
 // Usage: multi_project [--demo]
 //   --demo  runs against an in-process emulator serving three projects (what the test runs);
@@ -44,18 +46,27 @@ int main(int argc, char** argv) {
         for (std::string id; std::getline(ss, id, ',');) projects.push_back(id);
     }
 
+    if (projects.empty()) {
+        std::fprintf(stderr, "APIG_PROJECT_IDS names no project\n");
+        return 2;
+    }
+
     asio::io_context io;
-    std::vector<std::unique_ptr<apig::client>> clients;
+    // The client's own project is the default of a request that names none; every request
+    // below names its project.
+    base.project_id = projects.front();
+    // Room for the pages several walks keep in flight (4 each).
+    base.pool.max_connections = 12;
+    apig::client client(io.get_executor(), base);
     std::vector<std::pair<std::string, apig::instance>> merged;  // (project, instance)
     int failures = 0;
     for (auto const& project : projects) {
-        auto o = base;
-        o.project_id = project;
-        clients.push_back(std::make_unique<apig::client>(io.get_executor(), o));
         asio::co_spawn(
             io,
-            [&merged, &c = *clients.back(), project]() -> asio::awaitable<void> {
-                auto instances = c.instances({}, {.page_size = 500, .concurrency = 4});
+            [&merged, &client, project]() -> asio::awaitable<void> {
+                apig::list_request req;
+                req.project_id = project;
+                auto instances = client.instances(std::move(req), {.page_size = 500, .concurrency = 4});
                 while (auto i = co_await instances.next()) merged.emplace_back(project, std::move(*i));
             },
             [&failures, project](std::exception_ptr e) {

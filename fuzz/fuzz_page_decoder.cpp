@@ -20,6 +20,7 @@
 
 #include "fuzz_common.hpp"
 #include "json/decode.hpp"
+#include "json/encode.hpp"
 
 #include <apig/error.hpp>
 #include <apig/model.hpp>

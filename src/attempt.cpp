@@ -39,12 +39,12 @@ using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
 
 
-std::string client::impl::authorized(std::string_view target, credentials const& c) const {
+std::string client::impl::authorized(std::string_view target, credentials const& c, std::string_view project_id) const {
     std::string msg;
     msg.reserve(512);
     msg.append("GET ").append(target).append(" HTTP/1.1\r\n").append(request_headers);
     for (auto& [name, value] :
-         auth::authorization_headers(c, "GET", target, host.host_header, now(), opts.project_id))
+         auth::authorization_headers(c, "GET", target, host.host_header, now(), project_id))
         msg.append(name).append(": ").append(value).append("\r\n");
     msg.append("\r\n");
     return msg;

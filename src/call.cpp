@@ -138,11 +138,11 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         ~unregister() { self.calls.erase(c); }
     } guard{*this, &call};
 
-    if (auto e = validate(req, opts.project_id)) {
+    if (auto e = detail::validate(req, opts.project_id)) {
         diag = std::move(e);
         co_return instance_page{};
     }
-    std::string const target = build_target(opts.project_id, req);
+    std::string const target = detail::build_target(opts.project_id, req);
     using kind = detail::call_step::kind;
     detail::call_fsm fsm(call_env);
     attempt_info info;  // of the last attempt, reported when the loop knows what follows it
@@ -159,7 +159,7 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         case kind::get_credentials: step = fsm.on_credentials(current_credentials()); break;
         case kind::attempt: {
             if (step.counts_as_retry) retries.fetch_add(1, std::memory_order_relaxed);
-            std::string const msg = authorized(target, *step.creds);
+            std::string const msg = authorized(target, *step.creds, detail::effective_project(req, opts.project_id));
             attempt_result r = co_await attempt(msg, fsm.deadline(), *step.creds, std::move(storage));
             info = {.target = target,
                     .attempt = step.attempt,

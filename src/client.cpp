@@ -26,6 +26,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
 #include <unordered_set>
 
@@ -93,6 +95,47 @@ std::function<double()> random_source(retry_policy const& p, std::mt19937_64& rn
     return [&rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); };
 }
 
+// An HTTP field name: a non-empty token (RFC 9110 section 5.6.2).
+bool is_token(std::string_view s) noexcept {
+    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               specials.find(c) != std::string_view::npos;
+    });
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+// Headers the client writes itself (or that would change how the message is framed or
+// answered): an extra header may not set them.
+constexpr std::string_view reserved_headers[] = {
+    "Host", "User-Agent", "Accept", "Accept-Encoding", "Authorization", "X-Auth-Token",
+    "X-Sdk-Date", "X-Security-Token", "X-Project-Id", "Content-Length", "Transfer-Encoding",
+    "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade", "Expect"};
+
+// A value is never quoted in a message: it may be something the caller would not log.
+void check_extra_headers(client_options const& o) {
+    if (!auth::header_value_ok(o.user_agent_suffix))
+        throw_invalid_argument("user_agent_suffix contains a control character (CR, LF, NUL, ...)");
+    for (std::size_t i = 0; i < o.extra_headers.size(); ++i) {
+        auto const& [name, value] = o.extra_headers[i];
+        std::string const which = "extra_headers[" + std::to_string(i) + "]";
+        if (!is_token(name))
+            throw_invalid_argument(which + ": '" + printable(name, 64) +
+                                   "' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
+        for (std::string_view r : reserved_headers)
+            if (iequals(name, r))
+                throw_invalid_argument(which + ": " + std::string(r) + " is set by the client and cannot be added" +
+                                       (r == "User-Agent" ? " (use user_agent_suffix)" : ""));
+        if (!auth::header_value_ok(value))
+            throw_invalid_argument(which + " (" + name + "): the value contains a control character (CR, LF, NUL, ...)");
+    }
+}
+
 client_options checked(client_options o) {
     if (!o.region.empty()) {
         if (!o.endpoint.empty()) throw_invalid_argument("set endpoint or region, not both");
@@ -110,6 +153,7 @@ client_options checked(client_options o) {
     }
     if (!auth::header_value_ok(o.tls.server_name))
         throw_invalid_argument("tls.server_name contains a control character (CR, LF, NUL, ...)");
+    check_extra_headers(o);
     if (o.max_body_bytes == 0) throw_invalid_argument("max_body_bytes must be > 0");
     if (o.pool.max_connections == 0) throw_invalid_argument("pool.max_connections must be >= 1");
     if (o.pool.max_connections > pool_options::max_connections_limit)
@@ -160,8 +204,11 @@ client::impl::impl(asio::any_io_executor e, client_options o)
         fixed = fixed_credentials(opts.credentials);
     // Every value here was validated (no CR, LF or other control character): the request is
     // written as bytes, without a serializer.
-    request_headers = "Host: " + host.host_header + "\r\nUser-Agent: apig-cpp/" APIG_VERSION_STRING
-                      "\r\nAccept: application/json\r\n";
+    request_headers = "Host: " + host.host_header + "\r\nUser-Agent: apig-cpp/" APIG_VERSION_STRING;
+    if (!opts.user_agent_suffix.empty()) request_headers.append(" ").append(opts.user_agent_suffix);
+    request_headers += "\r\nAccept: application/json\r\n";
+    for (auto const& [name, value] : opts.extra_headers)
+        request_headers.append(name).append(": ").append(value).append("\r\n");
 }
 
 std::chrono::system_clock::time_point client::impl::now() const {

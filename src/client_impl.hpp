@@ -9,6 +9,7 @@
 #include "http/connection.hpp"
 #include "http/pool.hpp"
 #include "call_fsm.hpp"
+#include "request.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -68,8 +69,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<std::variant<std::monostate, credentials, error_info>> fresh_credentials(
         credentials const& rejected);
     // The bytes of one attempt's request: `GET target`, the fixed headers and the
-    // credentials' headers (signed now, for a key pair).
-    std::string authorized(std::string_view target, credentials const& c) const;
+    // credentials' headers (signed now for `project_id`, for a key pair).
+    std::string authorized(std::string_view target, credentials const& c, std::string_view project_id) const;
     std::chrono::system_clock::time_point now() const;
     // Waits `d` (the test seam's sleep, if any): an error code if cancelled.
     boost::asio::awaitable<boost::system::error_code> sleep(milliseconds d);
@@ -103,6 +104,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::mt19937_64 rng;
     detail::call_env call_env;  // what each call's state machine consults
     std::string request_headers;  // Host, User-Agent, Accept: the same for every request
+    std::string request_headers;  // Host, User-Agent, Accept, the extra headers: the same for every request
     std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
 };
 

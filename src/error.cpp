@@ -34,6 +34,21 @@ public:
         }
         return "unknown apig error";
     }
+
+    // The generic condition of each code that has a natural one, so that portable code can
+    // test `ec == std::errc::timed_out` (or boost::system::errc) without knowing apig.
+    // The others are conditions of their own.
+    boost::system::error_condition default_error_condition(int ev) const noexcept override {
+        namespace generic = boost::system::errc;
+        switch (static_cast<errc>(ev)) {
+        case errc::invalid_argument: return generic::make_error_condition(generic::invalid_argument);
+        case errc::forbidden: return generic::make_error_condition(generic::permission_denied);
+        case errc::bad_response: return generic::make_error_condition(generic::bad_message);
+        case errc::response_too_large: return generic::make_error_condition(generic::message_size);
+        case errc::timed_out: return generic::make_error_condition(generic::timed_out);
+        default: return {ev, *this};
+        }
+    }
 };
 
 constinit category_impl const category_instance;

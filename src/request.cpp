@@ -1,6 +1,7 @@
 // Validation and target building: what is checked and sent before any I/O.
-#include <apig/client.hpp>
+#include "request.hpp"
 
+#include "auth/signer.hpp"
 #include "error_detail.hpp"
 
 #include <boost/url/encode.hpp>
@@ -8,7 +9,7 @@
 
 #include <charconv>
 
-namespace apig {
+namespace apig::detail {
 namespace {
 
 constexpr std::int32_t max_limit = 500;
@@ -45,8 +46,12 @@ void append_int(std::string& out, Int v) {
 
 }  // namespace
 
-error_info validate(list_request const& req, std::string_view project_id) {
+error_info validate(list_request const& req, std::string_view client_project) {
+    auto const project_id = effective_project(req, client_project);
     if (project_id.empty()) return invalid_argument("project_id must not be empty");
+    // The project is also sent as the X-Project-Id header of a signed request.
+    if (!auth::header_value_ok(project_id))
+        return invalid_argument("project_id contains a control character (CR, LF, NUL, ...)");
     if (req.limit < 1 || req.limit > max_limit)
         return invalid_argument("limit must be in 1..500 (got " + std::to_string(req.limit) + ")");
     if (req.offset < 0)
@@ -56,7 +61,8 @@ error_info validate(list_request const& req, std::string_view project_id) {
     return {};
 }
 
-std::string build_target(std::string_view project_id, list_request const& req) {
+std::string build_target(std::string_view client_project, list_request const& req) {
+    auto const project_id = effective_project(req, client_project);
     std::string t;
     t.reserve(64 + project_id.size() * 3);
     t += "/v2/";
@@ -80,4 +86,4 @@ std::string build_target(std::string_view project_id, list_request const& req) {
     return t;
 }
 
-}  // namespace apig
+}  // namespace apig::detail

@@ -16,16 +16,6 @@
 
 namespace apig {
 
-/// Validates a request against the API's limits: limit 1..500, offset >= 0, a non-empty
-/// project id. Returns an `errc::invalid_argument` error naming the field and the allowed
-/// range, or an empty error_info. The client calls it before any I/O.
-APIG_DECL error_info validate(list_request const& req, std::string_view project_id);
-
-/// The request target, e.g. `/v2/73d6.../apigw/instances?offset=0&limit=20`. The project id
-/// is exactly one percent-encoded path segment (`/`, `?`, `#`, `%` and dot segments cannot
-/// change the path) and every query value is percent-encoded (all but `A-Za-z0-9-._~`).
-APIG_DECL std::string build_target(std::string_view project_id, list_request const& req);
-
 /// A snapshot of a client's counters (see `client::stats`).
 struct client_stats {
     std::size_t open = 0;        ///< connections open now (idle + in use)
@@ -52,7 +42,8 @@ struct client_stats {
     std::uint32_t retry_tokens = 0;  ///< what is left of the retry budget
 };
 
-/// A client of ListInstancesV2 for one endpoint and project.
+/// A client of ListInstancesV2 for one endpoint and a default project (a request may name
+/// another: `list_request::project_id`).
 ///
 /// Bound to the executor given at construction and owning no thread: its I/O runs wherever
 /// that executor runs. Every member function is thread-safe: the client's state lives on a
@@ -66,6 +57,22 @@ struct client_stats {
 /// `client_options::timeouts` and can be cancelled. Destroying the client (or `cancel()`)
 /// ends every call in flight with `operation_aborted` and closes every connection; the
 /// client's internals live until those calls have completed.
+///
+/// Every asynchronous operation of the client (`async_list_instances`, and the awaitables
+/// `list_instances` and `list_all`, which are built on it):
+///  - never completes inside the initiating call: the call starts on the client's strand,
+///    and the handler is then invoked as if by `dispatch` on its associated executor, or
+///    the client's executor (`get_executor()`, not the strand) if it has none;
+///  - supports terminal per-operation cancellation only (a bound cancellation slot; partial
+///    and total requests are ignored and the call goes on). The request to cancel is carried
+///    to the strand, and the call ends with `asio::error::operation_aborted` wherever it is
+///    waiting (for a connection, connecting, exchanging, before a retry), closing a
+///    connection it interrupts;
+///  - fails with an `apig::errc`, a transport code (error.hpp says which), or
+///    `asio::error::operation_aborted` after a cancellation, `cancel()` or the client's
+///    destruction;
+///  - may be started from any thread, concurrently with the client's other members, unless
+///    `client_options::thread_safe` is false (then from the executor's one thread only).
 class APIG_DECL client {
 public:
     using executor_type = boost::asio::any_io_executor;
@@ -93,9 +100,10 @@ public:
 
     /// Lists one page. Throws `api_error` on any failure: `code()` is an `apig::errc` or a
     /// transport code, `info()` carries the HTTP status, the API's error code and message,
-    /// the request id and the number of attempts. Terminal cancellation of the awaiting
-    /// coroutine (Asio per-operation cancellation) aborts the call with `operation_aborted`
-    /// wherever it is waiting, and closes a connection it interrupts.
+    /// the request id and the number of attempts. Resumes the awaiting coroutine on its own
+    /// executor. Terminal cancellation of the awaiting coroutine (Asio per-operation
+    /// cancellation) aborts the call with `operation_aborted` wherever it is waiting, and
+    /// closes a connection it interrupts; partial and total cancellation are ignored.
     boost::asio::awaitable<instance_page> list_instances(list_request req);
 
     /// As above, decoding into the storage of `recycled`, a page the caller is done with: its
@@ -107,9 +115,18 @@ public:
     boost::asio::awaitable<instance_page> list_instances(list_request req, instance_page recycled);
 
     /// Lists one page with any Asio completion token (callback, `use_future`, `deferred`,
-    /// `as_tuple(use_awaitable)`, ...). Signature `void(error_code, instance_page)`; the page
-    /// is empty on error. Details of a failure are written to `diag`, which must outlive the
-    /// operation.
+    /// `as_tuple(use_awaitable)`, ...).
+    ///  - Handler: `void(boost::system::error_code, instance_page)`; the page is empty on
+    ///    error. Invoked as if by `dispatch` on the handler's associated executor (default:
+    ///    `get_executor()`), never inside this call.
+    ///  - Cancellation: terminal only, through the handler's associated cancellation slot:
+    ///    the call ends with `asio::error::operation_aborted`.
+    ///  - Errors: an `apig::errc` (`invalid_argument` for a bad request, before any I/O), a
+    ///    transport code, or `operation_aborted` (see error.hpp). `diag` receives every detail
+    ///    of the failure (HTTP status, API code and message, request id, attempts), or is
+    ///    cleared on success, just before the handler runs: it must outlive the operation and
+    ///    not be touched until then.
+    ///  - Thread-safety: as every member (see the class), from any thread.
     template <class CompletionToken>
     auto async_list_instances(list_request req, error_info& diag, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, list_signature>(
@@ -120,6 +137,7 @@ public:
     }
 
     /// As above, decoding into the storage of `recycled` (see `list_instances(req, recycled)`).
+    /// The same handler, executor, cancellation, errors and thread-safety.
     template <class CompletionToken>
     auto async_list_instances(list_request req, instance_page recycled, error_info& diag, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, list_signature>(
@@ -137,10 +155,13 @@ public:
     page_generator pages(list_request req, page_options opts = {});
     /// The same walk, one instance at a time.
     instance_generator instances(list_request req, page_options opts = {});
-    /// Every instance of the walk in one vector. Throws `api_error` on failure.
+    /// Every instance of the walk in one vector. Throws `api_error` on failure (the walk's
+    /// errors: see pager.hpp). Resumes the awaiting coroutine on its own executor; terminal
+    /// cancellation of it ends the walk and every page request in flight.
     boost::asio::awaitable<std::vector<instance>> list_all(list_request req, page_options opts = {});
 
-    /// As above, without the details (only the error_code).
+    /// As above, without the details (only the error_code): the same handler, executor,
+    /// cancellation, errors and thread-safety.
     template <class CompletionToken>
     auto async_list_instances(list_request req, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, list_signature>(
@@ -150,9 +171,9 @@ public:
             token, std::move(req));
     }
 
+private:
     struct impl;
 
-private:
     void start_list(list_request req, instance_page recycled, error_info* diag,
                     boost::asio::any_completion_handler<list_signature> handler);
 

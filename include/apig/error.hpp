@@ -10,8 +10,27 @@
 
 namespace apig {
 
-/// Error codes of apig's own category. Transport failures (refused, reset, ...) keep their
-/// Asio/system codes; everything apig decides itself is one of these.
+/// Error codes of apig's own category: everything apig decides itself, and the failures of
+/// establishing a connection. What a failed call's `error_code` is:
+///  - resolving the host fails: `resolve_failed`; establishing TCP fails (refused, host or
+///    network unreachable, ...): `connect_failed`. The system's reason is in the message
+///    only: the Asio code is not kept, so `connection_refused` is never the code;
+///  - any time limit expires (connect, handshake, attempt, total, waiting for a connection):
+///    `timed_out`, the message naming the limit;
+///  - an established connection that breaks (while sending, in the TLS handshake, or while
+///    reading: reset, broken pipe, EOF, a TLS stream truncated) keeps its Asio/Beast/system
+///    code, e.g. `asio::error::connection_reset`, `asio::error::eof`,
+///    `asio::ssl::error::stream_truncated`, `beast::http::error::end_of_stream`;
+///  - a cancelled call: `asio::error::operation_aborted`;
+///  - everything else apig decides (an HTTP status, a bad response, a TLS refusal, a walk's
+///    limits, invalid arguments): one of these.
+///
+/// Generic conditions: `invalid_argument`, `forbidden`, `bad_response`, `response_too_large`
+/// and `timed_out` compare equal to `std::errc` (and `boost::system::errc`)
+/// `invalid_argument`, `permission_denied`, `bad_message`, `message_size` and `timed_out`
+/// (e.g. `ec == std::errc::timed_out`); the other values have no generic counterpart. A
+/// broken connection's system code compares equal to its own condition (e.g.
+/// `std::errc::connection_reset`).
 enum class errc {
     /// A request or option was rejected before any I/O: the message names the field.
     invalid_argument = 1,

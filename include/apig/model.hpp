@@ -221,13 +221,21 @@ struct instance_page {
     friend bool operator==(instance_page const&, instance_page const&) = default;
 };
 
-/// Parameters of one ListInstancesV2 call. Validated before any I/O (see `validate`).
+/// Parameters of one ListInstancesV2 call. Validated before any I/O: a value out of range
+/// fails the call with `errc::invalid_argument` naming the field.
 struct list_request {
     std::int64_t offset = 0;  ///< >= 0
     std::int32_t limit = 20;  ///< 1..500
     std::optional<std::string> instance_id{};
     std::optional<std::string> instance_name{};
     std::optional<string_enum<apig::status>> status{};
+    /// The project to list, sent as one percent-encoded path segment (and, signed with a key
+    /// pair, as X-Project-Id). None (the default): the client's `client_options::project_id`.
+    /// One client may thus serve several projects of the same account and endpoint: a key
+    /// pair signs each request for its project; a token must be valid for it (an IAM token
+    /// is usually scoped to one project: another one is refused with HTTP 401/403). No
+    /// control character, not empty (`errc::invalid_argument` before any I/O).
+    std::optional<std::string> project_id{};
 };
 
 }  // namespace apig

@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace apig {
 
@@ -113,6 +115,23 @@ struct client_options {
     /// to sign at a fixed time; a service may set it to correct a skewed host clock (the
     /// server refuses dates more than 15 minutes off with a 401).
     std::function<std::chrono::system_clock::time_point()> clock{};
+    /// Appended to the User-Agent header after a space (`apig-cpp/<version> <suffix>`), e.g.
+    /// "billing-sync/2.3", so that the server's logs tell the calling service apart. Default:
+    /// none. No control character (CR, LF, NUL, ...).
+    std::string user_agent_suffix{};
+    /// Headers added to every request, in this order, after the client's own (e.g. a
+    /// tracing tag a gateway or proxy in front of the API expects). A name must be an HTTP
+    /// token (letters, digits, ``!#$%&'*+-.^_`|~``); a value must have no control character.
+    /// A header the client sets or that frames the message is refused, in any case: Host,
+    /// User-Agent (see `user_agent_suffix`), Accept, Accept-Encoding, Authorization,
+    /// X-Auth-Token, X-Sdk-Date, X-Security-Token, X-Project-Id, Content-Length,
+    /// Transfer-Encoding, Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade,
+    /// Expect. They are not signed (AK/SK signing covers `host`, `x-project-id`, `x-sdk-date`
+    /// and `x-security-token`, as the API documents), so something on the path can change
+    /// them without breaking the signature. A value is sent as is: keep secrets out of it
+    /// (unlike the credentials, it is not redacted from error messages a server echoes).
+    /// Default: none.
+    std::vector<std::pair<std::string, std::string>> extra_headers{};
 };
 
 }  // namespace apig

@@ -46,10 +46,4 @@ error_info decode_page(std::string_view body, instance_page& out);
 /// `api_code` / `api_message` are then left untouched.
 bool decode_error_body(std::string_view body, std::string& api_code, std::string& api_message);
 
-/// Appends an instance as compact JSON with the API's field names and types; absent fields
-/// are omitted, unknown enum values written as received.
-void append_instance(std::string& out, instance const& inst);
-/// Appends a page: `{"total":..,"size":..,"instances":[...]}` (absent total/size omitted).
-void append_page(std::string& out, instance_page const& page);
-
 }  // namespace apig::json

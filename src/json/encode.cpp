@@ -6,7 +6,7 @@
 // other byte (UTF-8 included) is copied as is. The model's strings are expected to be valid
 // UTF-8 (everything the decoder produces is); invalid bytes are not repaired.
 
-#include "json/decode.hpp"
+#include "json/encode.hpp"
 
 #include <charconv>
 #include <cstdint>

@@ -1,6 +1,7 @@
 // append_instance / append_page, and the encode -> decode round trip.
 
 #include "json/decode.hpp"
+#include "json/encode.hpp"
 
 #include <apig/model.hpp>
 

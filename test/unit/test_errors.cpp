@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <set>
+#include <system_error>
 
 TEST_CASE("each HTTP status class maps to its own errc") {
     using apig::errc;
@@ -86,4 +87,44 @@ TEST_CASE("redact removes every occurrence of a secret") {
     std::string t = "unchanged";
     apig::redact(t, "");
     CHECK(t == "unchanged");
+}
+
+TEST_CASE("apig codes with a natural generic condition compare equal to it") {
+    using apig::errc;
+    boost::system::error_code const timed_out = errc::timed_out;
+    CHECK(timed_out == std::errc::timed_out);
+    CHECK(timed_out == boost::system::errc::timed_out);
+    CHECK(std::error_code(timed_out) == std::errc::timed_out);
+    CHECK(timed_out.default_error_condition() == boost::system::errc::timed_out);
+    CHECK(timed_out != std::errc::connection_reset);
+    // Still the apig code itself, with its own message.
+    CHECK(timed_out == errc::timed_out);
+    CHECK(timed_out.message() == "timed out");
+
+    CHECK(boost::system::error_code(errc::invalid_argument) == std::errc::invalid_argument);
+    CHECK(boost::system::error_code(errc::invalid_argument) == boost::system::errc::invalid_argument);
+    CHECK(boost::system::error_code(errc::forbidden) == std::errc::permission_denied);
+    CHECK(boost::system::error_code(errc::bad_response) == std::errc::bad_message);
+    CHECK(boost::system::error_code(errc::response_too_large) == std::errc::message_size);
+    // std's comparison from the condition's side agrees.
+    CHECK(std::error_condition(std::errc::timed_out) == std::error_code(timed_out));
+}
+
+TEST_CASE("apig codes without a generic counterpart match no generic condition") {
+    using apig::errc;
+    for (errc e : {errc::bad_request, errc::unauthorized, errc::not_found, errc::too_many_requests,
+                   errc::internal_server_error, errc::server_error, errc::unexpected_status,
+                   errc::tls_verification_failed, errc::tls_handshake_failed, errc::resolve_failed,
+                   errc::connect_failed, errc::credentials_unavailable, errc::walk_stalled,
+                   errc::walk_limit_exceeded}) {
+        boost::system::error_code const ec = e;
+        CAPTURE(ec.message());
+        CHECK(ec.default_error_condition().category() == apig::category());
+        CHECK(ec.default_error_condition().value() == static_cast<int>(e));
+        CHECK(ec != std::errc::connection_refused);
+        CHECK(ec != std::errc::timed_out);
+        CHECK(ec != std::errc::invalid_argument);
+    }
+    // Two apig codes are never equivalent through a shared generic condition.
+    CHECK(boost::system::error_code(errc::connect_failed) != boost::system::error_code(errc::timed_out));
 }

@@ -1,5 +1,5 @@
 // Validation and target building: checked before any I/O.
-#include <apig/client.hpp>
+#include "request.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -31,9 +31,9 @@ parsed_target parse(std::string const& target) {
 }  // namespace
 
 TEST_CASE("validate accepts the API's limits") {
-    CHECK_FALSE(apig::validate(list_request{}, pid));
-    CHECK_FALSE(apig::validate(list_request{.offset = 0, .limit = 1}, pid));
-    CHECK_FALSE(apig::validate(list_request{.offset = 1'000'000'000'000, .limit = 500}, pid));
+    CHECK_FALSE(apig::detail::validate(list_request{}, pid));
+    CHECK_FALSE(apig::detail::validate(list_request{.offset = 0, .limit = 1}, pid));
+    CHECK_FALSE(apig::detail::validate(list_request{.offset = 1'000'000'000'000, .limit = 500}, pid));
 }
 
 TEST_CASE("validate names the field and the allowed range") {
@@ -49,7 +49,7 @@ TEST_CASE("validate names the field and the allowed range") {
              {{.offset = -1}, pid, "offset must be >= 0 (got -1)"},
              {{}, "", "project_id must not be empty"},
          }) {
-        auto e = apig::validate(r.req, r.project);
+        auto e = apig::detail::validate(r.req, r.project);
         CAPTURE(r.expected);
         REQUIRE(e);
         CHECK(e.code == apig::errc::invalid_argument);
@@ -61,19 +61,19 @@ TEST_CASE("validate names the field and the allowed range") {
 TEST_CASE("an unknown status filter is sent as given; an empty one is refused") {
     list_request r;
     r.status = apig::string_enum<apig::status>::from_wire("Hibernating");
-    CHECK_FALSE(apig::validate(r, pid));
-    CHECK(parse(apig::build_target(pid, r)).params.back() ==
+    CHECK_FALSE(apig::detail::validate(r, pid));
+    CHECK(parse(apig::detail::build_target(pid, r)).params.back() ==
           std::pair<std::string, std::string>{"status", "Hibernating"});
     r.status = apig::string_enum<apig::status>::from_wire("");
-    auto e = apig::validate(r, pid);
+    auto e = apig::detail::validate(r, pid);
     REQUIRE(e);
     CHECK(e.message.find("status") != std::string::npos);
 }
 
 TEST_CASE("target of a plain request") {
-    CHECK(apig::build_target(pid, {}) ==
+    CHECK(apig::detail::build_target(pid, {}) ==
           "/v2/73d69ae0cfcf460190522d06b60f05ad/apigw/instances?offset=0&limit=20");
-    CHECK(apig::build_target(pid, {.offset = 9'223'372'036'854'775'807, .limit = 500}) ==
+    CHECK(apig::detail::build_target(pid, {.offset = 9'223'372'036'854'775'807, .limit = 500}) ==
           "/v2/73d69ae0cfcf460190522d06b60f05ad/apigw/instances?offset=9223372036854775807&limit=500");
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("the project id is always exactly one literal path segment") {
     for (std::string const& hostile : std::vector<std::string>{"../x", "..", ".", "a/b?c#d", "%2e", "%2E%2E", "a b", "x/../../etc", "?", "#", "/",
           "\xe9\xa1\xb9\xe7\x9b\xae", std::string("nul\0byte", 8)}) {
         CAPTURE(hostile);
-        auto const t = apig::build_target(hostile, {});
+        auto const t = apig::detail::build_target(hostile, {});
         auto p = parse(t);
         REQUIRE(p.segments.size() == 4);
         CHECK(p.segments[0] == "v2");
@@ -101,7 +101,7 @@ TEST_CASE("every query value is percent-encoded, '+' included") {
     r.instance_id = "id&limit=1";
     r.instance_name = "a+b c=d/e?f#g%h\xe7\xbd\x91";
     r.status = apig::status::running;
-    auto const t = apig::build_target(pid, r);
+    auto const t = apig::detail::build_target(pid, r);
     CHECK(t.find("instance_id=id%26limit%3D1") != std::string::npos);
     CHECK(t.find("instance_name=a%2Bb%20c%3Dd%2Fe%3Ff%23g%25h%E7%BD%91") != std::string::npos);
     CHECK(t.find("status=Running") != std::string::npos);
@@ -117,5 +117,43 @@ TEST_CASE("every query value is percent-encoded, '+' included") {
 TEST_CASE("an empty filter value is sent (it is not the same as no filter)") {
     list_request r;
     r.instance_name = "";
-    CHECK(apig::build_target(pid, r).ends_with("&instance_name="));
+    CHECK(apig::detail::build_target(pid, r).ends_with("&instance_name="));
+}
+
+TEST_CASE("a request's own project replaces the client's in the target") {
+    list_request r{.offset = 40, .limit = 20};
+    r.project_id = "second-project";
+    CHECK(apig::detail::effective_project(r, pid) == "second-project");
+    CHECK_FALSE(apig::detail::validate(r, pid));
+    CHECK(apig::detail::build_target(pid, r) == "/v2/second-project/apigw/instances?offset=40&limit=20");
+    // It is encoded as the client's would be: one literal segment.
+    r.project_id = "../a/b";
+    CHECK(parse(apig::detail::build_target(pid, r)).segments ==
+          std::vector<std::string>{"v2", "../a/b", "apigw", "instances"});
+    // Without one, the client's project.
+    r.project_id.reset();
+    CHECK(apig::detail::effective_project(r, pid) == pid);
+    CHECK(apig::detail::build_target(pid, r) == "/v2/" + pid + "/apigw/instances?offset=40&limit=20");
+}
+
+TEST_CASE("a request's own project is validated like the client's") {
+    list_request r;
+    r.project_id = "p\r\nX-Injected: 1";
+    auto e = apig::detail::validate(r, pid);
+    REQUIRE(e);
+    CHECK(e.code == apig::errc::invalid_argument);
+    CHECK(e.message == "invalid argument: project_id contains a control character (CR, LF, NUL, ...)");
+    r.project_id = std::string("a\0b", 3);
+    CHECK(apig::detail::validate(r, pid));
+    r.project_id = "\x7f";
+    CHECK(apig::detail::validate(r, pid));
+    // A request with a project of its own needs no client project.
+    r.project_id = "p2";
+    CHECK_FALSE(apig::detail::validate(r, ""));
+    // Neither: refused before any I/O.
+    r.project_id.reset();
+    CHECK(apig::detail::validate(r, "").message == "invalid argument: project_id must not be empty");
+    // An empty one is not "the client's": it is refused too.
+    r.project_id = "";
+    CHECK(apig::detail::validate(r, pid).message == "invalid argument: project_id must not be empty");
 }

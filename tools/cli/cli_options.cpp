@@ -9,6 +9,8 @@
 #include <apig/pager.hpp>
 #include <apig/retry.hpp>
 
+#include "request.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -192,7 +194,7 @@ std::optional<std::string> apply_value(options& o, bool& limit_given, std::strin
         if (parsed == int_parse::ok) {
             list_request probe;
             probe.limit = n;
-            if (apig::validate(probe, "p")) parsed = int_parse::out_of_range;
+            if (apig::detail::validate(probe, "p")) parsed = int_parse::out_of_range;
         }
         switch (parsed) {
         case int_parse::ok: break;
@@ -281,7 +283,7 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         return "--concurrency applies only to --all (without it, one page is listed with one "
                "request)";
     // The demo's project id is the emulator's and always valid; only the request matters.
-    auto const info = apig::validate(o.request, o.demo ? std::string_view("demo") : o.project_id);
+    auto const info = apig::detail::validate(o.request, o.demo ? std::string_view("demo") : o.project_id);
     if (info) return info.message.empty() ? info.code.message() : info.message;
     return std::nullopt;
 }

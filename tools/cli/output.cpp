@@ -1,6 +1,6 @@
 #include "output.hpp"
 
-#include "json/decode.hpp"
+#include "json/encode.hpp"
 
 #include <algorithm>
 #include <array>
