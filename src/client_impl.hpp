@@ -103,7 +103,6 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::shared_ptr<retry_budget> budget;  // the client's own, or shared with other clients
     std::mt19937_64 rng;
     detail::call_env call_env;  // what each call's state machine consults
-    std::string request_headers;  // Host, User-Agent, Accept: the same for every request
     std::string request_headers;  // Host, User-Agent, Accept, the extra headers: the same for every request
     std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
 };

@@ -8,6 +8,7 @@
 
 #include "error_detail.hpp"
 #include "page_source.hpp"
+#include "request.hpp"
 #include "walk_plan.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
