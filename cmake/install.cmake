@@ -1,4 +1,4 @@
-# Installation (issue 7): headers, the library, a CMake package and the tools.
+# Installation: headers, the library, a CMake package and the tools.
 # Included at the very end of the top-level CMakeLists.txt, so every target exists here.
 #
 #   cmake --install build/release --prefix /opt/apig

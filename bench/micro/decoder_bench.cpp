@@ -1,4 +1,4 @@
-// Decoder micro-benchmark (issue 6): how fast a ListInstancesV2 page body becomes an
+// Decoder micro-benchmark: how fast a ListInstancesV2 page body becomes an
 // apig::instance_page.
 //
 //   (a) apig's decoder, a boost::json::basic_parser handler writing straight into the model:

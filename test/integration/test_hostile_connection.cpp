@@ -1,4 +1,4 @@
-// Issue 12, classes 1, 2 and parts of 8: the connection layer against hostile servers.
+// The connection layer against hostile servers.
 //  - Desync: bytes a server sends beyond a complete response (an unrequested second response,
 //    junk), or writes or closes on an idle kept-alive connection, are never read as the answer
 //    to a later request: the connection is closed and a fresh one carries the next request.

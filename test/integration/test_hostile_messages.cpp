@@ -1,4 +1,4 @@
-// Issue 12, point 8: messages about a hostile or slow server say each thing once. When the
+// Messages about a hostile or slow server say each thing once. When the
 // call's overall deadline (timeouts.total) cuts an attempt short, the attempt's own error names
 // it; the retry loop must not add a second sentence naming the same deadline again.
 #include "harness.hpp"

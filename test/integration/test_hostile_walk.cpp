@@ -1,4 +1,4 @@
-// Walks against servers that lie (issue 12, classes 3, 4, 6): a server that repeats its page
+// Walks against servers that lie: a server that repeats its page
 // forever, one whose total grows with fresh ids on every page, offsets near INT64_MAX, a
 // claimed total of 2^62, and options above their bounds. Every walk must end with a typed
 // error after the pages received before it, never hang, never overflow, never allocate for

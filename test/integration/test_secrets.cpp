@@ -191,7 +191,7 @@ TEST_CASE("no failure of any kind shows the AK, the SK or the security token") {
           "aksk_credentials{ak=<redacted, 20 bytes>, sk=<redacted, 41 bytes>, security_token=<none>}");
 }
 
-// ---- issue 12, class 5: whitespace around a secret, short secrets, provider text -----------
+// ---- whitespace around a secret, short secrets, provider text -----------
 
 namespace {
 

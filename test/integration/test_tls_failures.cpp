@@ -1,4 +1,4 @@
-// Issue 7, point 4: servers whose TLS must be refused. Each is refused during the handshake
+// Servers whose TLS must be refused. Each is refused during the handshake
 // with a typed error whose message names OpenSSL's reason, and not one application byte (no
 // request line, no token) reaches the server. A control beside each refusal shows that the
 // same server is otherwise usable, so the refusal is for the reason named.
@@ -174,7 +174,7 @@ TEST_CASE("TLS: a server offering only TLS 1.0/1.1") {
     CHECK(SSL_version(old.native_handle()) == TLS1_1_VERSION);
 }
 
-// Issue 12, class 8: a certificate whose only name is its subject CN. RFC 6125 (6.4.4) and the
+// A certificate whose only name is its subject CN. RFC 6125 (6.4.4) and the
 // CA/Browser Forum baseline requirements put the names in subjectAltName; browsers, Go and
 // curl no longer fall back to the CN. The same names in a subjectAltName are accepted.
 TEST_CASE("TLS: a certificate without subjectAltName is refused (its CN is not checked)") {
@@ -211,7 +211,7 @@ TEST_CASE("TLS: a certificate without subjectAltName is refused (its CN is not c
     }
 }
 
-// Issue 12, class 8: tls.ca_file is read by OpenSSL to its end. A FIFO without a writer would
+// tls.ca_file is read by OpenSSL to its end. A FIFO without a writer would
 // block the constructor forever; a directory or a missing file gave OpenSSL's terse reason.
 // Each is refused by the constructor, before any open, with a message naming the option.
 TEST_CASE("TLS: a tls.ca_file that is not a regular file is refused without reading it") {

@@ -1,4 +1,4 @@
-// apig_soak: 64 concurrent walkers against a faulty in-process emulator for 60 s (issue 7).
+// apig_soak: 64 concurrent walkers against a faulty in-process emulator for 60 s.
 //
 // Three clients (token, token with a tight retry policy, AK/SK) share one 2-thread
 // io_context; 64 walkers loop on random walks (pages() with next(error_info&), instances()

@@ -52,7 +52,7 @@ TEST_CASE("credentials: problem() names the field, never its value") {
           "the SK contains a control character (CR, LF, NUL, ...)");
 }
 
-// Issue 12: a secret of a few characters (token "0") made redaction rewrite ordinary server
+// Regression: a secret of a few characters (token "0") made redaction rewrite ordinary server
 // text (`APIC.7102` -> `APIC.71<redacted>2`); no real credential is that short.
 TEST_CASE("credentials: problem() refuses a secret shorter than 8 characters, naming the field") {
     using apig::auth::problem;

@@ -1,4 +1,4 @@
-// The choke point for server text (issue 12, class 5): server_text, secret_set, printable and
+// The choke point for server text: server_text, secret_set, printable and
 // the structured fields of error_from_response / add_request_id (src/error_detail.*).
 #include <apig/error.hpp>
 
@@ -51,7 +51,7 @@ bool valid_utf8(std::string_view s) {
 
 }  // namespace
 
-// Issue 12: the Location was cut at 256 bytes before it was redacted, so a token straddling
+// Regression: the Location was cut at 256 bytes before it was redacted, so a token straddling
 // the cut was no longer found and its first part stayed (~220 bytes of a 5 KB token).
 TEST_CASE("server_text: a 5 KB token straddling the cut leaves no 8-byte run") {
     std::string const token = iam_token();
@@ -85,7 +85,7 @@ TEST_CASE("server_text: an echo of part of a secret is redacted, whatever part")
     CHECK(apig::server_text(seven, 100, secrets) == seven);
 }
 
-// Issue 12: Content-Type and Content-Encoding went into messages unredacted; a server echoing
+// Regression: Content-Type and Content-Encoding went into messages unredacted; a server echoing
 // the token, or the Authorization value (which holds the AK), got them printed.
 TEST_CASE("server_text: a Content-Type echoing the token or the Authorization value shows neither") {
     std::string const token = iam_token();
@@ -122,7 +122,7 @@ TEST_CASE("server_text: a percent-encoded echo is redacted, with either hex case
     }
 }
 
-// Issue 12: a token given with leading spaces was sent with them, and an echo without them
+// Regression: a token given with leading spaces was sent with them, and an echo without them
 // was not found.
 TEST_CASE("server_text: a secret given with surrounding whitespace is found without it") {
     std::string const token = iam_token(100);
@@ -134,7 +134,7 @@ TEST_CASE("server_text: a secret given with surrounding whitespace is found with
     CHECK(apig::server_text("echo " + token.substr(50, 20), 4096, secrets) == "echo <redacted>");
 }
 
-// Issue 12, the opposite defect: a short secret (token "0") rewrote ordinary text and the
+// The opposite defect: a short secret (token "0") rewrote ordinary text and the
 // structured fields (`APIC.7102` -> `APIC.71<redacted>2`, and the request id).
 TEST_CASE("error_from_response: a short secret rewrites nothing; api_code and request_id stay exact") {
     std::array<std::string_view, 2> const secrets{"0", "7102"};

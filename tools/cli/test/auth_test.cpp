@@ -296,7 +296,7 @@ struct temp_path {
 
 }  // namespace
 
-// Issue 12: a token file with leading spaces was sent with them (and its echo, without them,
+// Regression: a token file with leading spaces was sent with them (and its echo, without them,
 // was not redacted). The token is trimmed on both ends, like every credential.
 TEST_CASE("load_token_file: whitespace on both ends of the token is removed") {
     temp_path f("indented");
@@ -306,7 +306,7 @@ TEST_CASE("load_token_file: whitespace on both ends of the token is removed") {
     CHECK(r.token == file_token);
 }
 
-// Issue 12: a token file that is a FIFO with no writer blocked forever in fopen.
+// Regression: a token file that is a FIFO with no writer blocked forever in fopen.
 TEST_CASE("load_token_file: a FIFO, a directory or a device is refused at once, not read") {
     temp_path fifo("fifo");
     REQUIRE(::mkfifo(fifo.path.c_str(), 0600) == 0);
