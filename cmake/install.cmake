@@ -57,7 +57,6 @@ install(TARGETS apig
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT development
   ${_apig_includes})
-unset(_apig_includes)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/apig
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   COMPONENT development
@@ -90,15 +89,10 @@ install(FILES
 # own file, loaded when present: a build without the emulator (APIG_BUILD_TOOLS and
 # APIG_BUILD_TESTS off) installs a consistent package without it.
 if(APIG_INSTALL_EMULATOR AND TARGET apig_emulator)
-  set(_apig_includes)
-  if(NOT CMAKE_INSTALL_INCLUDEDIR STREQUAL "include")
-    set(_apig_includes INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  endif()
   install(TARGETS apig_emulator
     EXPORT apigEmulatorTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
     ${_apig_includes})
-  unset(_apig_includes)
   install(FILES ${PROJECT_SOURCE_DIR}/tools/emulator/include/apig/emulator.hpp
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/apig
     COMPONENT development)
@@ -107,6 +101,8 @@ if(APIG_INSTALL_EMULATOR AND TARGET apig_emulator)
     DESTINATION ${APIG_INSTALL_CMAKEDIR}
     COMPONENT development)
 endif()
+
+unset(_apig_includes)
 
 # ---- the tools -------------------------------------------------------------------------
 # apig-instances is the CLI users want on their PATH. apig-emulator is installed too (by

@@ -1,43 +1,17 @@
 // One attempt: take a slot of the pool, let the lease connect and exchange (it owns the
 // connection's lifecycle: connect, reuse, the stale keep-alive replay, discard), then map what
 // came back (a transport error or a non-200 status) to an error.
-#include <apig/client.hpp>
-#include <apig/region.hpp>
-#include <apig/version.hpp>
-
 #include "client_impl.hpp"
 #include "error_detail.hpp"
-#include "http/connection.hpp"
 #include "http/pool.hpp"
-#include "http/tls.hpp"
 #include "auth/authorize.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/field.hpp>
-#include <boost/url/parse.hpp>
-
-#include <random>
-#include <unordered_set>
-
 namespace apig {
-using detail_client::call_state;
 using detail_client::attempt_result;
 using detail_client::ms_text;
 namespace asio = boost::asio;
-using boost::system::error_code;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
-
 
 std::string client::impl::authorized(std::string_view target, credentials const& c, std::string_view project_id) const {
     std::string msg;

@@ -1,35 +1,15 @@
 // One call: carries out what the call's state machine (call_fsm.hpp) asks for — credentials,
 // attempts, a refresh after a 401, waits — with the counters, the attempt hook and the log.
 // Open to cancellation throughout.
-#include <apig/client.hpp>
-#include <apig/region.hpp>
-#include <apig/version.hpp>
-
+#include "call_fsm.hpp"
 #include "client_impl.hpp"
 #include "error_detail.hpp"
-#include "http/connection.hpp"
-#include "http/pool.hpp"
-#include "http/tls.hpp"
-#include "auth/authorize.hpp"
-#include "call_fsm.hpp"
 #include "retry_detail.hpp"
+#include "auth/authorize.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/field.hpp>
-#include <boost/url/parse.hpp>
-
-#include <random>
-#include <unordered_set>
 
 namespace apig {
 using detail_client::call_state;
@@ -38,7 +18,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
-
 
 namespace {
 

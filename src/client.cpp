@@ -19,26 +19,20 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <random>
-#include <unordered_set>
 
 namespace apig {
 using detail_client::call_state;
-using detail_client::attempt_result;
 using detail_client::ms_text;
 namespace asio = boost::asio;
 using boost::system::error_code;
 using std::chrono::milliseconds;
-using steady = std::chrono::steady_clock;
 
 
 namespace {
