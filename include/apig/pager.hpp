@@ -137,6 +137,17 @@ public:
     /// `timed_out` for `page_options::timeout`), after the pages received before them, and bad
     /// options (`invalid_argument`, on the first call, nothing sent). Cancelling the awaiting
     /// coroutine ends the walk with `operation_aborted`.
+    ///
+    /// - Executor: the walk's state lives on the client's strand; the result is posted to the
+    ///   awaiting coroutine's executor, so the coroutine never resumes inside the strand nor
+    ///   inside this call.
+    /// - Cancellation: terminal only (Asio per-operation cancellation of the awaiting
+    ///   coroutine, e.g. `||` with a timer): it cancels every request of the walk in flight,
+    ///   closes their connections, and ends the walk. Partial and total cancellation are not
+    ///   supported (a walk cannot stop at a point it could resume from).
+    /// - Thread-safety: one `next()` at a time per generator (a second one before the first
+    ///   completes fails with `invalid_argument`, the walk going on); the generator may be
+    ///   used from any thread, one at a time.
     boost::asio::awaitable<std::optional<instance_page>> next();
     /// As above, without exceptions: on failure returns nullopt and fills `err` (cleared
     /// otherwise).
