@@ -512,7 +512,7 @@ TEST_CASE("hostile: 3xx other than 301, 302, 303, 307 and 308 are not called red
         CHECK(contains(what, "not a redirect"));
         CHECK(contains(what, "(Location: " + location + ")"));
     }
-    // The redirects keep their wording (test_bad_input.cpp "a 3xx redirect" has them all).
+    // The redirects keep their wording (test_bad_input_server.cpp "a 3xx redirect" has them all).
     raw_server srv({{raw_server::response("307 Temporary Redirect", "", "Location: " + location + "\r\n")}});
     auto e = apig::test::list_error(options_for(srv));
     CHECK(contains(e.what(), "HTTP 307 Temporary Redirect; redirects are not followed (Location: " + location + ")"));
