@@ -29,7 +29,6 @@
 
 namespace apig {
 using detail_client::call_state;
-using detail_client::ms_text;
 namespace asio = boost::asio;
 using boost::system::error_code;
 using std::chrono::milliseconds;

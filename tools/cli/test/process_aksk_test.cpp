@@ -63,13 +63,7 @@ TEST_CASE("process: AK/SK with a security token: the walk succeeds, signed, quie
                            aksk_fixture::temporary_env());
     CAPTURE(r.err);
     CHECK(r.exit_code == 0);
-    auto const lines = lines_of(r.out);
-    auto const ids = f.server.ids();
-    REQUIRE(lines.size() == ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        CAPTURE(i);
-        CHECK(contains(lines[i], "\"id\":\"" + ids[i] + "\""));
-    }
+    check_jsonl_ids(r.out, f.server.ids());
     // Only a key pair in the environment: nothing to choose, so exactly the summary.
     CHECK(is_summary_line(r.err, "57 of 57 instances, 6 pages, "));
     CHECK(f.server.requests_served() == 6);

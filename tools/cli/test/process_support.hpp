@@ -121,6 +121,16 @@ inline bool contains(std::string const& s, std::string_view part) {
     return s.find(part) != std::string::npos;
 }
 
+/// `out` is one JSON line per instance, holding the ids `ids` in that order.
+inline void check_jsonl_ids(std::string const& out, std::vector<std::string> const& ids) {
+    auto const lines = lines_of(out);
+    REQUIRE(lines.size() == ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        CAPTURE(i);
+        CHECK(contains(lines[i], "\"id\":\"" + ids[i] + "\""));
+    }
+}
+
 /// Bounds every wait on a child or a pipe: generous, so a loaded machine never fails a test,
 /// yet a hang ends the test instead of ctest's timeout.
 inline constexpr auto wait_limit = std::chrono::seconds(60);

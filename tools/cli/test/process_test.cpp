@@ -15,13 +15,7 @@ TEST_CASE("process: --all --format jsonl streams every instance in order") {
                            f.token_env());
     CAPTURE(r.err);
     CHECK(r.exit_code == 0);
-    auto const lines = lines_of(r.out);
-    auto const ids = f.server.ids();
-    REQUIRE(lines.size() == ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        CAPTURE(i);
-        CHECK(contains(lines[i], "\"id\":\"" + ids[i] + "\""));
-    }
+    check_jsonl_ids(r.out, f.server.ids());
     CHECK(r.err.starts_with("57 of 57 instances, 9 pages, "));
     CHECK(f.server.requests_served() == 9);
     CHECK_FALSE(contains(r.out + r.err, secret));
