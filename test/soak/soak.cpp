@@ -15,8 +15,11 @@
 //  - once the time is up (the faults are then turned off and the walks in progress finish),
 //    io_context::run() returns by itself on both threads, no walker is alive, and every
 //    client's pool is idle;
-//  - VmRSS at the end is at most 110% of VmRSS after the first 10 s, both as found and
-//    after malloc_trim (memory in use without the allocator's free lists).
+//  - VmRSS after malloc_trim (memory in use, without the allocator's free lists) at the end
+//    is at most 110% of what it was after the first 10 s. VmRSS as found is printed but not
+//    judged: it holds whatever glibc's arenas have not returned to the system, which moves
+//    with the order of frees rather than with what is in use (the same seed on the same
+//    build gave 135.5 -> 157.9 MiB as found while the memory in use fell 116.5 -> 99.9 MiB).
 //
 // APIG_SOAK_SECONDS overrides the duration (default 60); APIG_SOAK_SEED the seed (default:
 // random, printed).
@@ -560,14 +563,12 @@ int main() {
     std::printf("apig_soak: RSS samples, after malloc_trim (as found): %s, end %.1f MiB (%.1f)\n",
                 samples.c_str(), mib(end.trimmed_kib), mib(end.raw_kib));
 
-    // Both measures: VmRSS as found, and after malloc_trim (memory in use, less the
-    // allocator's free lists; the sharper test for a leak).
+    // The leak test is VmRSS after malloc_trim: memory in use, less the allocator's free
+    // lists (see the top of this file for why VmRSS as found is only printed).
     if (s.rss.empty() || s.rss.front().trimmed_kib == 0 || end.raw_kib == 0) {
         fail("no RSS sample");
     } else {
         auto const& first = s.rss.front();
-        if (static_cast<double>(end.raw_kib) > 1.10 * static_cast<double>(first.raw_kib))
-            fail("VmRSS grew by more than 10% after the first sample");
         if (static_cast<double>(end.trimmed_kib) > 1.10 * static_cast<double>(first.trimmed_kib))
             fail("VmRSS after malloc_trim grew by more than 10% after the first sample");
     }
@@ -585,7 +586,7 @@ int main() {
 
     std::printf("apig_soak: %s: %llu s, %d walkers: walks completed %llu, failed cleanly %llu, "
                 "abandoned %llu, wrong %llu; pages %llu, instances %llu; drained in %.1f s; "
-                "RSS at %.0f s %.1f MiB, at end %.1f MiB (limit %.1f); after malloc_trim "
+                "RSS as found at %.0f s %.1f MiB, at end %.1f MiB; after malloc_trim "
                 "%.1f MiB, %.1f MiB (limit %.1f)\n",
                 ok ? "PASSED" : "FAILED", static_cast<unsigned long long>(seconds), walkers,
                 static_cast<unsigned long long>(s.completed.load()),
@@ -596,7 +597,6 @@ int main() {
                 static_cast<unsigned long long>(s.instances.load()), drained_s,
                 s.rss.empty() ? 0.0 : s.rss.front().at_s,
                 s.rss.empty() ? 0.0 : mib(s.rss.front().raw_kib), mib(end.raw_kib),
-                s.rss.empty() ? 0.0 : 1.10 * mib(s.rss.front().raw_kib),
                 s.rss.empty() ? 0.0 : mib(s.rss.front().trimmed_kib), mib(end.trimmed_kib),
                 s.rss.empty() ? 0.0 : 1.10 * mib(s.rss.front().trimmed_kib));
     return ok ? 0 : 1;
