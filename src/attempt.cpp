@@ -8,7 +8,6 @@
 
 namespace apig {
 using detail_client::attempt_result;
-using detail_client::ms_text;
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;

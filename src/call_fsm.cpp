@@ -16,8 +16,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
-
 std::string attempts_text(int n) { return std::to_string(n) + (n == 1 ? " attempt" : " attempts"); }
 
 }  // namespace

@@ -29,8 +29,6 @@ using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
 
 
-inline std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
-
 // One call's cancellation: the client's cancel() and the caller's slot both emit here.
 struct call_state {
     boost::asio::cancellation_signal signal;

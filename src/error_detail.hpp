@@ -5,6 +5,7 @@
 
 #include <apig/error.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,9 @@
 #include <vector>
 
 namespace apig {
+
+/// A duration as messages write it: "250 ms".
+inline std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 /// Whether two error categories are the same, by address or else by name. A program may
 /// hold two objects of one Asio category: where the host (or a library it links) compiles

@@ -63,9 +63,8 @@ std::string count_of(std::uint64_t n, char const* what) {
 }
 
 error_info deadline_error(std::chrono::milliseconds timeout, std::uint64_t pages, std::uint64_t instances) {
-    return make_error(errc::timed_out, "listing pages: timed out (page_options.timeout = " +
-                                           std::to_string(timeout.count()) +
-                                           " ms, the walk's overall deadline) after " + count_of(pages, "page") +
+    return make_error(errc::timed_out, "listing pages: timed out (page_options.timeout = " + ms_text(timeout) +
+                                           ", the walk's overall deadline) after " + count_of(pages, "page") +
                                            " and " + count_of(instances, "instance"));
 }
 
@@ -96,7 +95,7 @@ error_info walk_plan::check(page_options const& o) {
                                 std::to_string(o.concurrency) + ")");
     if (o.timeout < std::chrono::milliseconds::zero())
         return invalid_argument("page_options.timeout must be >= 0 (0: no deadline; got " +
-                                std::to_string(o.timeout.count()) + " ms)");
+                                ms_text(o.timeout) + ")");
     return {};
 }
 
