@@ -21,10 +21,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <random>
 
 namespace apig {
@@ -97,12 +97,6 @@ bool is_token(std::string_view s) noexcept {
     });
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
 // Headers the client writes itself (or that would change how the message is framed or
 // answered): an extra header may not set them.
 constexpr std::string_view reserved_headers[] = {
@@ -121,7 +115,7 @@ void check_extra_headers(client_options const& o) {
             throw_invalid_argument(which + ": '" + printable(name, 64) +
                                    "' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
         for (std::string_view r : reserved_headers)
-            if (iequals(name, r))
+            if (boost::beast::iequals(name, r))
                 throw_invalid_argument(which + ": " + std::string(r) + " is set by the client and cannot be added" +
                                        (r == "User-Agent" ? " (use user_agent_suffix)" : ""));
         if (!auth::header_value_ok(value))

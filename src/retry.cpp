@@ -8,6 +8,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
@@ -58,15 +59,6 @@ using std::string_view;
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
-constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(string_view a, string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
-
 /// A tiny cursor over the value: every step either consumes exactly what it expects or fails.
 struct cursor {
     string_view s;
@@ -83,7 +75,7 @@ struct cursor {
     }
 
     bool lit(string_view text) noexcept {
-        if (s.size() - pos < text.size() || !iequals(s.substr(pos, text.size()), text)) return false;
+        if (s.size() - pos < text.size() || !boost::beast::iequals(s.substr(pos, text.size()), text)) return false;
         pos += text.size();
         return true;
     }
