@@ -25,12 +25,8 @@ std::string client::impl::authorized(std::string_view target, credentials const&
 
 http::step_limit client::impl::limit(milliseconds step, char const* name, steady::time_point deadline) const {
     auto const own = steady::now() + step;
-    if (deadline < own) return {deadline, deadline_name()};
+    if (deadline < own) return {deadline, call_env.deadline_name};
     return {own, std::string(name) + " = " + ms_text(step)};
-}
-
-std::string client::impl::deadline_name() const {
-    return "timeouts.total = " + ms_text(opts.timeouts.total) + ", the call's overall deadline";
 }
 
 
@@ -43,7 +39,7 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
         r.error = aec == errc::timed_out
                       ? make_error(errc::timed_out, "waiting for a free connection (pool.max_connections = " +
                                                         std::to_string(opts.pool.max_connections) +
-                                                        "): timed out (" + deadline_name() + ")")
+                                                        "): timed out (" + call_env.deadline_name + ")")
                       : make_error(aec, "waiting for a connection: cancelled");
         co_return r;
     }

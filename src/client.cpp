@@ -181,7 +181,8 @@ client::impl::impl(asio::any_io_executor e, client_options o)
       call_env{.policy = opts.retry,
                .budget = *budget,
                .total = opts.timeouts.total,
-               .deadline_name = deadline_name(),
+               .deadline_name =
+                   "timeouts.total = " + ms_text(opts.timeouts.total) + ", the call's overall deadline",
                .refreshable = std::holds_alternative<std::shared_ptr<credentials_provider>>(opts.credentials),
                .random = random_source(opts.retry, rng),
                .wall_clock = [this] { return now(); }} {

@@ -75,7 +75,6 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     // The earlier of a step's own limit and the call's deadline, named for the message.
     http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
-    std::string deadline_name() const;
     void report(attempt_info const& a) const;
     void log(log_level level, std::string const& line) const;
     /// Starts one call (list_instances) on the strand; the handler runs on its own executor.
