@@ -17,6 +17,14 @@ boost::asio::awaitable<credentials> credentials_provider::refresh(credentials co
     co_return current();
 }
 
+boost::asio::awaitable<credentials> credentials_provider::fetch() {
+    co_return current();
+}
+
+credentials_settings credentials_provider::settings() {
+    return {};
+}
+
 rotating_credentials::rotating_credentials(credentials initial) : current_(std::move(initial)) {}
 
 void rotating_credentials::set(credentials next) {

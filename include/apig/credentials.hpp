@@ -53,6 +53,15 @@ struct aksk_credentials {
 /// One set of credentials: what a provider hands out.
 using credentials = std::variant<token_credentials, aksk_credentials>;
 
+/// What a provider may know besides the credentials (see `credentials_provider::settings`).
+/// Not secret.
+struct credentials_settings {
+    /// The project the credentials were given for; empty: none.
+    std::string project_id{};
+    /// The IAM endpoint to use for project discovery (`https://host[:port]`); empty: none.
+    std::string iam_endpoint{};
+};
+
 /// Credentials that change: implement this to hand the client whatever is current (a token
 /// refreshed before it expires, a temporary key pair from a metadata service, a rotated
 /// secret) without rebuilding the client.
@@ -81,6 +90,24 @@ public:
     /// Default: `current()`, which suits providers that are updated from outside (see
     /// `rotating_credentials`). Throwing fails the call as for `current()`.
     virtual boost::asio::awaitable<credentials> refresh(credentials const& rejected);
+
+    /// The credentials for the next attempt, when getting them may take I/O (a provider that
+    /// fetches temporary keys from a metadata service the first time, or when they are about
+    /// to expire). The client awaits this before every attempt, on its strand; it must not
+    /// block a thread (suspend instead) and should answer from a cache when it can. The
+    /// call's cancellation (its deadline, `client::cancel`, the caller's slot) reaches the
+    /// coroutine: a provider that waits should stop waiting when it is cancelled. Throwing
+    /// fails the call with `errc::credentials_unavailable`, as for `current()`.
+    ///
+    /// Default: `current()`.
+    virtual boost::asio::awaitable<credentials> fetch();
+
+    /// What came with the credentials besides them (e.g. a profile file's `project_id` and
+    /// `iam_endpoint`): the client uses `project_id` when neither the request nor
+    /// `client_options::project_id` names a project, and `iam_endpoint` to discover the
+    /// project when `client_options::iam_endpoint` and HUAWEICLOUD_SDK_IAM_ENDPOINT are unset.
+    /// Read after `fetch()` returned. Default: both empty.
+    virtual credentials_settings settings();
 };
 
 /// A provider whose credentials the application replaces when it rotates them (from a
