@@ -34,8 +34,9 @@ struct profile_values {
 struct profile_result {
     /// Set when the section has both `ak` and `sk` (non-empty after trimming).
     std::optional<profile_values> values{};
-    /// When `values` is empty: why, as a phrase naming the file and what is missing or wrong
-    /// (never a value): "no [basic] section", "[basic] has no sk", "line 7 is not
+    /// When `values` is empty: why, as `<path>: <phrase>` (the path made printable, at most
+    /// 256 bytes), the phrase naming what is missing or wrong (never a value): "no [basic]
+    /// section", "[basic] has no sk", "[basic] has an empty ak", "line 7 is not
     /// `key = value`", "not found", "is a directory, not a file", "is larger than 64 KiB",
     /// "cannot be read: Permission denied".
     std::string why_not{};
@@ -61,9 +62,10 @@ std::optional<std::string> profile_path(getenv_fn const& getenv);
 
 /// Loads the profile at `path`: refuses without opening a path that is not a regular file
 /// (a directory, FIFO, device) and a file larger than 64 KiB; warns when it is readable by
-/// group or others (mode & 077, as ssh does); then reads and parses it. `why_not` is "not
-/// found" (exactly, after the path) when the file does not exist, so the chain can tell
-/// "absent" from "broken".
+/// group or others (mode & 077, as ssh does); then reads and parses it. `why_not` ends with
+/// ": not found" (`<path>: not found`) exactly when the file does not exist (ENOENT), so the
+/// chain can tell "absent" from "broken". The path is checked with stat before it is opened,
+/// and what was opened (O_NONBLOCK, so a FIFO swapped in cannot block) is checked again.
 profile_result load_profile(std::string const& path);
 
 }  // namespace apig::auth
