@@ -1,6 +1,8 @@
 // APIG regions, their endpoints and "did you mean" suggestions.
 #include <apig/region.hpp>
 
+#include "auth/iam.hpp"
+#include "auth/profile.hpp"
 #include "error_detail.hpp"
 
 #include <algorithm>
@@ -63,6 +65,24 @@ std::optional<std::string> endpoint_for_region(std::string_view region) {
     out += region;
     out += region == "eu-west-101" ? ".myhuaweicloud.eu" : ".myhuaweicloud.com";
     return out;
+}
+
+std::vector<std::string> region_endpoints(std::string_view region,
+                                          std::function<std::optional<std::string>(std::string_view)> const& getenv) {
+    if (region.empty()) return {};
+    // Only a name that makes a plain variable name is looked up ('=' or NUL would not).
+    bool const plain = std::all_of(region.begin(), region.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+    if (!plain) return {};
+    auto const name = auth::region_env_name(region);
+    auto const value = getenv ? getenv(name) : auth::process_getenv()(name);
+    if (value) {
+        auto list = auth::split_endpoints(*value);
+        if (!list.empty()) return list;
+    }
+    if (auto endpoint = endpoint_for_region(region)) return {std::move(*endpoint)};
+    return {};
 }
 
 std::vector<std::string_view> closest_regions(std::string_view name, std::size_t max_count) {

@@ -9,6 +9,7 @@
 #include <apig/error.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,19 @@ APIG_DECL bool is_apig_region(std::string_view region) noexcept;
 /// case-sensitive and surrounding whitespace is not removed (`"CN-NORTH-4"` and
 /// `" cn-north-4"` are refused). Use `region_error` to tell the caller why.
 APIG_DECL std::optional<std::string> endpoint_for_region(std::string_view region);
+
+/// APIG's endpoints in `region`, as the official SDKs' region chain finds them: the
+/// environment variable HUAWEICLOUD_SDK_REGION_APIG_<REGION> (the region upper-cased, '-' as
+/// '_': `cn-north-4` -> `HUAWEICLOUD_SDK_REGION_APIG_CN_NORTH_4`), a comma-separated list
+/// (each entry trimmed, empty entries dropped), wins over the built-in table, and a region
+/// only the environment defines is accepted; else `endpoint_for_region(region)` as a
+/// one-element list; else empty. A variable holding no entry (`""`, `" , "`) counts as
+/// unset. An empty `region`, or one with a character other than ASCII letters, digits, '-'
+/// and '_' (no variable can be named after it, and no region has one), gives an empty list. The entries are returned as written (not
+/// checked as URLs). `getenv`: a name in, the value or nullopt out (default: the process
+/// environment, read with std::getenv: not safe against a concurrent setenv).
+APIG_DECL std::vector<std::string> region_endpoints(std::string_view region,
+    std::function<std::optional<std::string>(std::string_view)> const& getenv = {});
 
 /// Up to `max_count` regions whose names are close to `name`, closest first, for "did you
 /// mean" messages.

@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -184,6 +187,76 @@ TEST_CASE("region: the error message stays one printable line") {
     std::string const exact(64, 'q');
     CHECK(apig::region_error(exact).message ==
           "invalid argument: region '" + exact + "' is not an APIG region; see apig_regions()");
+}
+
+}  // TEST_SUITE
+
+// ---- region_endpoints: the environment over the table ----------------------------------
+
+namespace {
+
+struct fake_env {
+    std::vector<std::pair<std::string, std::string>> vars{};
+    std::vector<std::string> asked{};
+
+    std::function<std::optional<std::string>(std::string_view)> fn() {
+        return [this](std::string_view name) -> std::optional<std::string> {
+            asked.emplace_back(name);
+            for (auto const& v : vars)
+                if (v.first == name) return v.second;
+            return std::nullopt;
+        };
+    }
+};
+
+using strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_SUITE("region") {
+
+TEST_CASE("region_endpoints: the table when the environment says nothing") {
+    fake_env env;
+    CHECK(apig::region_endpoints("cn-north-4", env.fn()) == strings{"https://apig.cn-north-4.myhuaweicloud.com"});
+    CHECK(env.asked == strings{"HUAWEICLOUD_SDK_REGION_APIG_CN_NORTH_4"});
+    CHECK(apig::region_endpoints("eu-west-101", env.fn()) == strings{"https://apig.eu-west-101.myhuaweicloud.eu"});
+    CHECK(env.asked.back() == "HUAWEICLOUD_SDK_REGION_APIG_EU_WEST_101");
+    CHECK(apig::region_endpoints("ap-southeast-1", env.fn()) ==
+          strings{"https://apig.ap-southeast-1.myhuaweicloud.com"});
+    CHECK(env.asked.back() == "HUAWEICLOUD_SDK_REGION_APIG_AP_SOUTHEAST_1");
+    CHECK(apig::region_endpoints("xx-nowhere-1", env.fn()).empty());
+    CHECK(apig::region_endpoints("CN-NORTH-4", env.fn()).empty());
+}
+
+TEST_CASE("region_endpoints: the environment wins, split on commas") {
+    fake_env env;
+    env.vars.emplace_back("HUAWEICLOUD_SDK_REGION_APIG_CN_NORTH_4", " https://a.example.com , ,https://b.example.com,");
+    CHECK(apig::region_endpoints("cn-north-4", env.fn()) == strings{"https://a.example.com", "https://b.example.com"});
+    // A region only the environment knows.
+    env.vars.emplace_back("HUAWEICLOUD_SDK_REGION_APIG_MY_PRIVATE_1", "https://apig.private.example");
+    CHECK(apig::region_endpoints("my-private-1", env.fn()) == strings{"https://apig.private.example"});
+    // A variable with no entry counts as unset.
+    env.vars.emplace_back("HUAWEICLOUD_SDK_REGION_APIG_CN_EAST_3", " , ");
+    CHECK(apig::region_endpoints("cn-east-3", env.fn()) == strings{"https://apig.cn-east-3.myhuaweicloud.com"});
+    env.vars.emplace_back("HUAWEICLOUD_SDK_REGION_APIG_XX_EMPTY_1", "");
+    CHECK(apig::region_endpoints("xx-empty-1", env.fn()).empty());
+}
+
+TEST_CASE("region_endpoints: names no variable can have are not looked up") {
+    fake_env env;
+    CHECK(apig::region_endpoints("", env.fn()).empty());
+    CHECK(apig::region_endpoints("a=b", env.fn()).empty());
+    CHECK(apig::region_endpoints(std::string_view("cn-north-4\0x", 12), env.fn()).empty());
+    CHECK(apig::region_endpoints(" cn-north-4", env.fn()).empty());
+    CHECK(env.asked.empty());
+}
+
+TEST_CASE("region_endpoints: the process environment by default") {
+    REQUIRE(::setenv("HUAWEICLOUD_SDK_REGION_APIG_APIG_TEST_ONLY_1", "https://x.example.com,https://y.example.com", 1) == 0);
+    CHECK(apig::region_endpoints("apig-test-only-1") == strings{"https://x.example.com", "https://y.example.com"});
+    REQUIRE(::unsetenv("HUAWEICLOUD_SDK_REGION_APIG_APIG_TEST_ONLY_1") == 0);
+    CHECK(apig::region_endpoints("apig-test-only-1").empty());
+    CHECK(apig::region_endpoints("cn-north-1") == strings{"https://apig.cn-north-1.myhuaweicloud.com"});
 }
 
 }  // TEST_SUITE
