@@ -4,8 +4,10 @@
 #include "call_fsm.hpp"
 #include "client_impl.hpp"
 #include "error_detail.hpp"
+#include "project_discovery.hpp"
 #include "retry_detail.hpp"
 #include "auth/authorize.hpp"
+#include "auth/iam.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -52,25 +54,83 @@ error_code sleep_error(std::exception_ptr failure) {
 
 }  // namespace
 
-std::variant<credentials, error_info> client::impl::current_credentials() const {
-    if (!provider) return fixed;
+asio::awaitable<std::variant<credentials, error_info>> client::impl::current_credentials() const {
+    if (!provider) co_return fixed;
     credentials c;
+    std::exception_ptr failure;
     try {
-        c = auth::trimmed(provider->current());
+        c = auth::trimmed(co_await provider->fetch());
     } catch (...) {
-        return make_error(errc::credentials_unavailable,
-                          "the credentials provider's current() threw: " +
-                              redacted_what(std::current_exception(), nullptr));
+        failure = std::current_exception();
+    }
+    if (failure) {
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+            co_return make_error(asio::error::operation_aborted, "cancelled while getting the credentials");
+        co_return make_error(errc::credentials_unavailable,
+                             "the credentials provider's fetch() threw: " + redacted_what(failure, nullptr));
     }
     if (auto why = auth::problem(c); !why.empty())
-        return make_error(errc::credentials_unavailable, "the credentials provider handed out unusable credentials: " + why);
-    return c;
+        co_return make_error(errc::credentials_unavailable,
+                             "the credentials provider handed out unusable credentials: " + why);
+    co_return c;
+}
+
+asio::awaitable<std::variant<std::string, error_info>> client::impl::find_project() {
+    credentials_settings settings;
+    credentials c = fixed;
+    if (provider) {
+        auto got = co_await current_credentials();
+        if (auto* e = std::get_if<error_info>(&got)) co_return std::move(*e);
+        c = std::get<credentials>(std::move(got));
+        try {
+            settings = provider->settings();
+        } catch (...) {
+            co_return make_error(errc::credentials_unavailable,
+                                 "the credentials provider's settings() threw: " +
+                                     redacted_what(std::current_exception(), &c));
+        }
+        if (!settings.project_id.empty()) {
+            if (!auth::header_value_ok(settings.project_id))
+                co_return make_error(errc::credentials_unavailable,
+                                     "the credentials provider's project id contains a control character");
+            co_return std::move(settings.project_id);
+        }
+    }
+    auto const* key = std::get_if<aksk_credentials>(&c);
+    if (!key || opts.region.empty())
+        co_return invalid_argument(
+            std::string("no project id: set client_options::project_id or list_request::project_id") +
+            (opts.region.empty() ? " (or set region, to discover it with a key pair)"
+                                 : " (discovery needs a key pair; these credentials are a token)"));
+    std::string iam = opts.iam_endpoint;
+    std::string origin = "iam_endpoint";
+    if (iam.empty() && !iam_endpoint_env.empty()) {
+        iam = iam_endpoint_env;
+        origin = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+    }
+    if (iam.empty() && !settings.iam_endpoint.empty()) {
+        iam = auth::normalized_iam_endpoint(settings.iam_endpoint);
+        origin = "the credentials' iam_endpoint";
+    }
+    if (iam.empty()) iam = auth::iam_endpoint_for_region(opts.region);
+    bool const https = iam.starts_with("https://");
+    if (!https && !(opts.allow_insecure_http && iam.starts_with("http://")))
+        co_return invalid_argument(origin + " '" + printable(iam, 256) +
+                                   "': IAM must be https:// (http:// only with allow_insecure_http)");
+    co_return co_await detail::discover_project({.iam_endpoint = std::move(iam),
+                                                 .region = opts.region,
+                                                 .creds = *key,
+                                                 .tls = &ctx,
+                                                 .verify = !opts.tls.insecure_skip_verify,
+                                                 .timeout = opts.timeouts.attempt,
+                                                 .clock = [self = shared_from_this()] { return self->now(); },
+                                                 .keep_alive = shared_from_this()});
 }
 
 asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::impl::fresh_credentials(
     credentials const& rejected) {
     if (!provider) co_return std::monostate{};
-    auto now_current = current_credentials();
+    auto now_current = co_await current_credentials();
     if (auto* e = std::get_if<error_info>(&now_current)) co_return std::move(*e);
     credentials fresh = std::get<credentials>(std::move(now_current));
     if (fresh == rejected) {  // nobody moved on yet: ask for newer ones
@@ -117,11 +177,22 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         ~unregister() { self.calls.erase(c); }
     } guard{*this, &call};
 
-    if (auto e = detail::validate(req, opts.project_id)) {
+    if (auto e = detail::validate(req, opts.project_id, project_discoverable)) {
         diag = std::move(e);
         co_return instance_page{};
     }
-    std::string const target = detail::build_target(opts.project_id, req);
+    std::string_view project = detail::effective_project(req, opts.project_id);
+    std::string found_project;  // when neither the request nor the options name one
+    if (project.empty()) {
+        auto found = co_await find_project();
+        if (auto* e = std::get_if<error_info>(&found)) {
+            diag = std::move(*e);
+            co_return instance_page{};
+        }
+        found_project = std::get<std::string>(std::move(found));
+        project = found_project;
+    }
+    std::string const target = detail::build_target(project, req);
     using kind = detail::call_step::kind;
     detail::call_fsm fsm(call_env);
     attempt_info info;  // of the last attempt, reported when the loop knows what follows it
@@ -135,10 +206,10 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         }
         if (step.log) log(step.log->level, step.log->text);
         switch (step.what) {
-        case kind::get_credentials: step = fsm.on_credentials(current_credentials()); break;
+        case kind::get_credentials: step = fsm.on_credentials(co_await current_credentials()); break;
         case kind::attempt: {
             if (step.counts_as_retry) retries.fetch_add(1, std::memory_order_relaxed);
-            std::string const msg = authorized(target, *step.creds, detail::effective_project(req, opts.project_id));
+            std::string const msg = authorized(target, *step.creds, project);
             attempt_result r = co_await attempt(msg, fsm.deadline(), *step.creds, std::move(storage));
             info = {.target = target,
                     .attempt = step.attempt,

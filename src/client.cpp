@@ -1,6 +1,7 @@
 // The client's façade: options checked once, the shared state built, calls started on the
 // client's strand (the call itself is call.cpp, one attempt attempt.cpp).
 #include <apig/client.hpp>
+#include <apig/environment.hpp>
 #include <apig/region.hpp>
 #include <apig/version.hpp>
 
@@ -10,6 +11,7 @@
 #include "http/pool.hpp"
 #include "http/tls.hpp"
 #include "auth/authorize.hpp"
+#include "auth/iam.hpp"
 #include "retry_detail.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -25,6 +27,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 
 namespace apig {
@@ -43,37 +46,38 @@ credentials fixed_credentials(client_credentials const& c) {
 }
 
 // `https://host[:port]` → where to connect. Anything else is refused with the reason.
-http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls, bool allow_http) {
-    if (endpoint.empty()) throw_invalid_argument("endpoint must be set (https://host[:port])");
+http::target_host parse_endpoint(std::string const& endpoint, tls_options const& tls, bool allow_http,
+                                 std::string const& name = "endpoint") {
+    if (endpoint.empty()) throw_invalid_argument(name + " must be set (https://host[:port])");
     // The caller's text, as it may reach a log or a terminal: no control or bidi character.
     std::string const shown = printable(endpoint, 256);
     auto r = boost::urls::parse_absolute_uri(endpoint);
     if (!r)
-        throw_invalid_argument("endpoint '" + shown +
+        throw_invalid_argument(name + " '" + shown +
                                "' is not an absolute URL (https://host[:port] expected)");
     auto const& u = *r;
     bool const plain = u.scheme_id() == boost::urls::scheme::http;
     if (plain && !allow_http)
-        throw_invalid_argument("endpoint '" + shown +
+        throw_invalid_argument(name + " '" + shown +
                                "': http:// sends the credentials in clear text; use https:// (or set "
                                "allow_insecure_http for a test server you control)");
     if (!plain && u.scheme_id() != boost::urls::scheme::https)
-        throw_invalid_argument("endpoint '" + shown + "': the scheme must be https");
-    if (u.has_userinfo()) throw_invalid_argument("endpoint: user info is not allowed");
+        throw_invalid_argument(name + " '" + shown + "': the scheme must be https");
+    if (u.has_userinfo()) throw_invalid_argument(name + ": user info is not allowed");
     if (u.has_query() || u.has_fragment())
-        throw_invalid_argument("endpoint '" + shown + "': a query or fragment is not allowed");
+        throw_invalid_argument(name + " '" + shown + "': a query or fragment is not allowed");
     if (!u.encoded_path().empty() && u.encoded_path() != "/")
-        throw_invalid_argument("endpoint '" + shown + "': a path is not allowed (https://host[:port])");
+        throw_invalid_argument(name + " '" + shown + "': a path is not allowed (https://host[:port])");
     http::target_host t;
     switch (u.host_type()) {
     case boost::urls::host_type::name: t.host = u.host_name(); break;
     case boost::urls::host_type::ipv4:
     case boost::urls::host_type::ipv6: t.host = u.host_address(); break;
-    default: throw_invalid_argument("endpoint '" + shown + "': a host name or IP address is required");
+    default: throw_invalid_argument(name + " '" + shown + "': a host name or IP address is required");
     }
-    if (t.host.empty()) throw_invalid_argument("endpoint '" + shown + "': the host is empty");
+    if (t.host.empty()) throw_invalid_argument(name + " '" + shown + "': the host is empty");
     if (u.has_port() && u.port_number() == 0)
-        throw_invalid_argument("endpoint '" + shown + "': the port must be 1..65535");
+        throw_invalid_argument(name + " '" + shown + "': the port must be 1..65535");
     t.port = u.has_port() ? std::string(u.port()) : plain ? "80" : "443";
     t.tls = !plain;
     t.host_header = std::string(u.encoded_host_and_port());
@@ -123,16 +127,41 @@ void check_extra_headers(client_options const& o) {
     }
 }
 
+// An IAM endpoint (option, environment, profile): https://host[:port], or http:// when
+// allowed. The same rules as the API endpoint; `origin` names where it came from.
+void check_iam_endpoint(std::string const& endpoint, std::string const& origin, bool allow_http) {
+    (void)parse_endpoint(endpoint, tls_options{}, allow_http, origin);
+}
+
 client_options checked(client_options o) {
     if (!o.region.empty()) {
         if (!o.endpoint.empty()) throw_invalid_argument("set endpoint or region, not both");
-        auto e = endpoint_for_region(o.region);
-        if (!e) throw api_error(region_error(o.region));
-        o.endpoint = std::move(*e);
+        auto endpoints = region_endpoints(o.region);
+        if (endpoints.empty()) throw api_error(region_error(o.region));
+        o.endpoint = endpoints.front();
+        if (endpoints.size() > 1 && o.log && o.log_min_level <= log_level::info) {
+            std::string line = "region " + printable(o.region, 64) + ": " + auth::region_env_name(o.region) +
+                               " lists " + std::to_string(endpoints.size()) + " endpoints; using the first, " +
+                               printable(endpoints.front(), 256) + "; not used:";
+            for (std::size_t i = 1; i < endpoints.size(); ++i) line += " " + printable(endpoints[i], 256);
+            try {
+                o.log(log_level::info, line);
+            } catch (...) {
+            }
+        }
     }
-    if (o.project_id.empty()) throw_invalid_argument("project_id must not be empty");
+    bool const provider = std::holds_alternative<std::shared_ptr<credentials_provider>>(o.credentials);
+    bool const key_pair = std::holds_alternative<aksk_credentials>(o.credentials);
+    if (o.project_id.empty() && !provider && !(key_pair && !o.region.empty()))
+        throw_invalid_argument(
+            "project_id must not be empty (it can be found only with region set and a key pair, "
+            "or from a credentials provider)");
     if (!auth::header_value_ok(o.project_id))
         throw_invalid_argument("project_id contains a control character (CR, LF, NUL, ...)");
+    if (!o.iam_endpoint.empty()) {
+        o.iam_endpoint = auth::normalized_iam_endpoint(o.iam_endpoint);
+        check_iam_endpoint(o.iam_endpoint, "iam_endpoint", o.allow_insecure_http);
+    }
     if (auto const* p = std::get_if<std::shared_ptr<credentials_provider>>(&o.credentials)) {
         if (!*p) throw_invalid_argument("credentials: the credentials provider is null");
     } else if (auto why = auth::problem(fixed_credentials(o.credentials)); !why.empty()) {
@@ -190,6 +219,9 @@ client::impl::impl(asio::any_io_executor e, client_options o)
         provider = *p;
     else
         fixed = fixed_credentials(opts.credentials);
+    project_discoverable = opts.project_id.empty();
+    if (char const* v = std::getenv(env_iam_endpoint.data()); v && *v && opts.iam_endpoint.empty())
+        iam_endpoint_env = auth::normalized_iam_endpoint(v);
     // Every value here was validated (no CR, LF or other control character): the request is
     // written as bytes, without a serializer.
     request_headers = "Host: " + host.host_header + "\r\nUser-Agent: apig-cpp/" APIG_VERSION_STRING;

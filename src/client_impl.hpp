@@ -58,9 +58,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
                                                                   steady::time_point deadline,
                                                                   credentials const& used,
                                                                   instance_page storage);
-    // The credentials for the next attempt: the fixed ones, or the provider's current().
+    // The credentials for the next attempt: the fixed ones, or the provider's fetch().
     // A provider that throws or hands out unusable credentials gives an error instead.
-    std::variant<credentials, error_info> current_credentials() const;
+    boost::asio::awaitable<std::variant<credentials, error_info>> current_credentials() const;
+    // The project of a call whose request and options name none: the provider's settings,
+    // else IAM project discovery (a key pair and a region), else an error.
+    boost::asio::awaitable<std::variant<std::string, error_info>> find_project();
     // After a 401 with `rejected`: the provider's newer credentials (its current() if another
     // call already moved on, else refresh()), or an error; nullopt when there is nothing newer
     // (or the credentials are fixed).
@@ -102,6 +105,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     detail::call_env call_env;  // what each call's state machine consults
     std::string request_headers;  // Host, User-Agent, Accept, the extra headers: the same for every request
     std::unordered_set<detail_client::call_state*> calls;  // calls in flight (strand only)
+    bool project_discoverable = false;  // no project_id: each call finds it (find_project)
+    std::string iam_endpoint_env;       // HUAWEICLOUD_SDK_IAM_ENDPOINT at construction, normalized
 };
 
 }  // namespace apig

@@ -12,6 +12,7 @@ page_generator client::pages(list_request req, page_options opts) {
     detail::page_source source{
         .executor = impl_->strand,
         .project_id = impl_->opts.project_id,
+        .project_discoverable = impl_->project_discoverable,
         .fetch = [c = impl_](list_request r, instance_page storage, error_info* diag,
                              boost::asio::any_completion_handler<detail::page_signature> h) {
             c->start(std::move(r), std::move(storage), diag, std::move(h));

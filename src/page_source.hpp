@@ -29,6 +29,8 @@ struct page_source {
     /// The project the requests are for: a walk's request is checked against it (`validate`)
     /// before the first request.
     std::string project_id;
+    /// `project_id` is empty and each request finds the project itself (see `validate`).
+    bool project_discoverable = false;
     /// Starts one page request (`list_request.limit` is the walk's page size), decoding into
     /// `storage`'s buffers. On failure `*diag` (alive until completion) says what failed; the
     /// handler's cancellation slot cancels the request.

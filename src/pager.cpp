@@ -83,7 +83,7 @@ struct walk : std::enable_shared_from_this<walk> {
     // The options', then the request's errors, found before any request.
     error_info validate_options() const {
         if (auto e = walk_plan::check(plan.options())) return e;
-        if (auto e = validate(request, source.project_id)) return e;
+        if (auto e = validate(request, source.project_id, source.project_discoverable)) return e;
         return walk_plan::check_limit(request, plan.options());
     }
 

@@ -46,9 +46,10 @@ void append_int(std::string& out, Int v) {
 
 }  // namespace
 
-error_info validate(list_request const& req, std::string_view client_project) {
+error_info validate(list_request const& req, std::string_view client_project, bool discoverable) {
     auto const project_id = effective_project(req, client_project);
-    if (project_id.empty()) return invalid_argument("project_id must not be empty");
+    if (project_id.empty() && (req.project_id || !discoverable))
+        return invalid_argument("project_id must not be empty");
     // The project is also sent as the X-Project-Id header of a signed request.
     if (!auth::header_value_ok(project_id))
         return invalid_argument("project_id contains a control character (CR, LF, NUL, ...)");

@@ -20,8 +20,9 @@ inline std::string_view effective_project(list_request const& req, std::string_v
 /// Validates a request against the API's limits: limit 1..500, offset >= 0, a non-empty
 /// effective project (see effective_project) without control characters. Returns an
 /// `errc::invalid_argument` error naming the field and the allowed range, or an empty
-/// error_info.
-error_info validate(list_request const& req, std::string_view client_project);
+/// error_info. With `discoverable`, an empty effective project passes: the call finds it
+/// (the provider's settings, or IAM project discovery) before its first attempt.
+error_info validate(list_request const& req, std::string_view client_project, bool discoverable = false);
 
 /// The request target for the effective project, e.g.
 /// `/v2/73d6.../apigw/instances?offset=0&limit=20`. The project id is exactly one

@@ -3,6 +3,7 @@
 // Every public header of apig.
 #include <apig/client.hpp>
 #include <apig/credentials.hpp>
+#include <apig/credentials_chain.hpp>
 #include <apig/environment.hpp>
 #include <apig/error.hpp>
 #include <apig/export.hpp>
@@ -12,4 +13,5 @@
 #include <apig/pager.hpp>
 #include <apig/region.hpp>
 #include <apig/retry.hpp>
+#include <apig/temporary_credentials.hpp>
 #include <apig/version.hpp>

@@ -24,6 +24,19 @@ inline constexpr std::string_view env_security_token = "HUAWEICLOUD_SDK_SECURITY
 inline constexpr std::string_view env_project_id = "HUAWEICLOUD_SDK_PROJECT_ID";
 /// IAM token sent as `X-Auth-Token` (apig's own name; the SDKs have none).
 inline constexpr std::string_view env_auth_token = "APIG_AUTH_TOKEN";
+/// The profile file (official SDK name); default `~/.huaweicloud/credentials`.
+inline constexpr std::string_view env_credentials_file = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+/// IAM's endpoint for project discovery (official SDK name).
+inline constexpr std::string_view env_iam_endpoint = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+/// The region, for `apig-instances` when no endpoint or region is given on its command line.
+inline constexpr std::string_view env_region = "HUAWEICLOUD_SDK_REGION";
+/// The pod identity agent's URL (official SDK name).
+inline constexpr std::string_view env_pod_identity_uri = "HC_CONTAINER_CREDENTIALS_FULL_URI";
+/// The file holding the pod identity agent's authorization token (official SDK name).
+inline constexpr std::string_view env_pod_identity_token_file = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+/// The ECS metadata service's base URL for `apig-instances` (apig's own name, for tests);
+/// default `http://169.254.169.254`.
+inline constexpr std::string_view env_metadata_endpoint = "APIG_METADATA_ENDPOINT";
 
 /// What the environment provides. Only the chosen credentials are filled: a value that was
 /// set but not used (a token beside a key pair, half a key pair, a security token without a

@@ -66,12 +66,34 @@ struct client_options {
     /// `http://` is refused unless `allow_insecure_http` is set.
     std::string endpoint{};
     /// An APIG region (see apig_regions() in region.hpp), e.g. "cn-north-4": the endpoint is
-    /// then `https://apig.<region>.myhuaweicloud.com` (eu-west-101: `.myhuaweicloud.eu`).
-    /// Set `endpoint` or `region`, not both. An unknown name is `errc::invalid_argument`
-    /// naming the closest known regions.
+    /// then `https://apig.<region>.myhuaweicloud.com` (eu-west-101: `.myhuaweicloud.eu`),
+    /// unless the environment overrides it as the official SDKs' region provider reads it:
+    /// HUAWEICLOUD_SDK_REGION_APIG_<REGION> (upper case, '-' as '_'), a comma-separated list
+    /// of endpoints, wins over the table, and a region only the environment defines is
+    /// accepted (see `region_endpoints`). The first endpoint of the list is used; the others
+    /// are named in a log line at construction and otherwise unused. Set `endpoint` or
+    /// `region`, not both. An unknown name is `errc::invalid_argument` naming the closest
+    /// known regions.
     std::string region{};
-    /// The tenant's project id; sent as one percent-encoded path segment. Required.
+    /// The tenant's project id; sent as one percent-encoded path segment (and, signed with a
+    /// key pair, as X-Project-Id). When empty, each call finds it, in this order:
+    ///  1. the credentials provider's `settings().project_id` (e.g. a profile file's, or
+    ///     HUAWEICLOUD_SDK_PROJECT_ID through `credentials_from_chain`);
+    ///  2. with `region` set and a key pair (fixed or from a provider): IAM project discovery,
+    ///     as the official SDKs do it: a signed `GET /v3/projects?name=<region>` on IAM (see
+    ///     `iam_endpoint`). Exactly one project: it is used, and cached for the process per
+    ///     (AK, region), so concurrent first calls of every client share one lookup; none or
+    ///     several: the call fails with `errc::invalid_argument` naming what IAM answered.
+    ///     Each lookup is bounded by `timeouts.attempt` and the call's cancellation.
+    /// Without a provider, and without `region` and a key pair, it is required.
     std::string project_id{};
+    /// IAM, for project discovery: `https://host[:port]` (a value without a scheme gets
+    /// `https://`, as the official SDKs do). Empty (the default): HUAWEICLOUD_SDK_IAM_ENDPOINT
+    /// (read when the client is constructed), else the provider's `settings().iam_endpoint`
+    /// (a profile's `iam_endpoint`), else the official SDKs' endpoint for the region
+    /// (`https://iam.<region>.myhuaweicloud.com`, or `https://iam.myhuaweicloud.com`). IAM is
+    /// verified with `tls` like the API endpoint; `http://` needs `allow_insecure_http`.
+    std::string iam_endpoint{};
     /// How requests are authenticated: a `token_credentials`, an `aksk_credentials` or a
     /// `std::shared_ptr<credentials_provider>` (see credentials.hpp). Required: the default,
     /// an empty token, is refused. Fixed values are checked by the constructor (non-empty,

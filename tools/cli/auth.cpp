@@ -37,19 +37,6 @@ std::string ignored_suffix(env_lookup const& env, std::initializer_list<std::str
     return names.empty() ? std::string() : "; " + names + " ignored";
 }
 
-std::string no_credentials_message() {
-    std::string m = "no credentials: set ";
-    m += apig::env_auth_token;
-    m += ", or ";
-    m += apig::env_access_key;
-    m += " and ";
-    m += apig::env_secret_key;
-    m += " (with ";
-    m += apig::env_security_token;
-    m += " for a temporary key), or use --token-file PATH";
-    return m;
-}
-
 }  // namespace
 
 credential_choice choose_credentials(std::optional<token_result> const& token_file,
@@ -100,9 +87,23 @@ credential_choice choose_credentials(std::optional<token_result> const& token_fi
             c.notice = "using the token from " + std::string(apig::env_auth_token) + ignored;
         break;
     }
-    case apig::environment_credentials::kind::none:
-        c.error = no_credentials_message();
+    case apig::environment_credentials::kind::none: {
+        apig::chain_options o;
+        o.getenv = [env](std::string_view name) { return env(std::string(name).c_str()); };
+        if (auto m = env(std::string(apig::env_metadata_endpoint).c_str()); m && !m->empty())
+            o.metadata_endpoint = *m;
+        try {
+            c.chain = apig::credentials_from_chain(std::move(o));
+        } catch (apig::api_error const& e) {
+            c.error = e.info().message;
+            break;
+        }
+        for (auto const& w : c.chain->warnings())
+            if (std::find(c.warnings.begin(), c.warnings.end(), w) == c.warnings.end()) c.warnings.push_back(w);
+        c.source = credential_source::chain;
+        c.credentials = std::shared_ptr<apig::credentials_provider>(c.chain);
         break;
+    }
     }
     return c;
 }

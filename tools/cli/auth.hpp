@@ -9,6 +9,7 @@
 #include "cli_options.hpp"
 
 #include <apig/credentials.hpp>
+#include <apig/credentials_chain.hpp>
 
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ enum class credential_source {
     env_access_key,
     /// APIG_AUTH_TOKEN.
     env_token,
+    /// Nothing in the environment: apig::credentials_from_chain (the profile file, the ECS
+    /// metadata service, pod identity), resolved on the first request; `chain` is it.
+    chain,
 };
 
 /// What choose_credentials decided. `credentials` holds secrets: never print it. Every
@@ -34,6 +38,9 @@ struct credential_choice {
     credential_source source = credential_source::none;
     /// What the client is given; meaningful only when `error` is empty.
     apig::client_credentials credentials{};
+    /// With `credential_source::chain`: the chain (also in `credentials`), to print which
+    /// source it chose.
+    std::shared_ptr<apig::credentials_chain> chain{};
     /// A usage error (exit 2, nothing sent): one line, without the program name. Empty on
     /// success.
     std::string error{};
@@ -59,7 +66,10 @@ struct credential_choice {
 /// - Otherwise apig::credentials_from: the key pair wins over APIG_AUTH_TOKEN; half a key
 ///   pair, a stray security token or a value with a control character is ignored with a
 ///   warning.
-/// - Nothing usable: an error naming every way to give credentials.
+/// - Nothing usable there: apig::credentials_from_chain over `env` (profile file, then the
+///   ECS metadata service at APIG_METADATA_ENDPOINT or its default address, then pod
+///   identity); its warnings (a profile readable by others) are returned, and it is resolved
+///   on the first request, failing with a message that names every source tried.
 credential_choice choose_credentials(std::optional<token_result> const& token_file,
                                      env_lookup const& env);
 

@@ -265,17 +265,23 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         }
         if (!o.endpoint.empty() && !o.region.empty())
             return "give --endpoint or --region, not both";
-        if (!o.region.empty() && !apig::endpoint_for_region(o.region)) {
+        // HUAWEICLOUD_SDK_REGION names the region when the command line names no endpoint.
+        if (o.endpoint.empty() && o.region.empty())
+            if (auto r = env(std::string(apig::env_region).c_str())) o.region = std::string(apig::auth::trim(*r));
+        if (!o.region.empty() && apig::region_endpoints(o.region, [&](std::string_view name) {
+                                     return env(std::string(name).c_str());
+                                 }).empty()) {
             auto const e = apig::region_error(o.region);
             return e.message;
         }
         if (o.endpoint.empty() && o.region.empty())
             return "--endpoint or --region is required (https://host[:port], e.g. "
-                   "https://apig.cn-north-4.myhuaweicloud.com, or --region cn-north-4)";
+                   "https://apig.cn-north-4.myhuaweicloud.com, or --region cn-north-4, or set " +
+                   std::string(apig::env_region) + ")";
         if (o.project_id.empty() && !project_id_rejected.empty())
             return "--project-id is required: " + project_id_rejected;
-        if (o.project_id.empty())
-            return "--project-id is required (or set " + std::string(apig::env_project_id) + ")";
+        // Without a project id, the client finds it (the credentials' profile, or IAM project
+        // discovery with --region and a key pair) or says why it cannot.
         if (o.all && !limit_given) o.request.limit = all_default_limit;
     }
     // Without --all there is one request: a number of pages in flight would be ignored.
@@ -283,7 +289,8 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         return "--concurrency applies only to --all (without it, one page is listed with one "
                "request)";
     // The demo's project id is the emulator's and always valid; only the request matters.
-    auto const info = apig::detail::validate(o.request, o.demo ? std::string_view("demo") : o.project_id);
+    auto const info = apig::detail::validate(o.request, o.demo ? std::string_view("demo") : o.project_id,
+                                             /*discoverable=*/true);
     if (info) return info.message.empty() ? info.code.message() : info.message;
     return std::nullopt;
 }
@@ -373,7 +380,7 @@ parse_result parse_args(std::span<char const* const> args, env_lookup const& env
 
 std::string usage_text() {
     std::string s;
-    s += "Usage: apig-instances (--endpoint URL | --region NAME) --project-id ID [options]\n";
+    s += "Usage: apig-instances (--endpoint URL | --region NAME) [--project-id ID] [options]\n";
     s += "       apig-instances --demo [options]\n";
     s += "\n";
     s += "Lists Huawei Cloud API Gateway dedicated instances (ListInstancesV2).\n";
@@ -389,12 +396,30 @@ std::string usage_text() {
     s += "Precedence: --token-file, then the key pair, then APIG_AUTH_TOKEN. Values\n";
     s += "that are set but not used (half a key pair, a token beside a key pair, ...)\n";
     s += "get a warning and a line saying which credentials are used.\n";
+    s += "Without any of them, the official SDKs' chain is tried, in order, and the one\n";
+    s += "used is named on stderr (never a value):\n";
+    s += "  the profile file      HUAWEICLOUD_SDK_CREDENTIALS_FILE, else\n";
+    s += "                         ~/.huaweicloud/credentials: INI section [basic] with\n";
+    s += "                         ak, sk, security_token, project_id, iam_endpoint\n";
+    s += "  ECS metadata          the server's agency keys (temporary, refreshed);\n";
+    s += "                         APIG_METADATA_ENDPOINT (default http://169.254.169.254)\n";
+    s += "  pod identity          HC_CONTAINER_CREDENTIALS_FULL_URI and\n";
+    s += "                         HC_CONTAINER_AUTHORIZATION_TOKEN_FILE (CCE)\n";
+    s += "\n";
+    s += "Project and region:\n";
+    s += "  Without --project-id (or HUAWEICLOUD_SDK_PROJECT_ID), the profile's\n";
+    s += "  project_id is used, else with --region and a key pair it is found on IAM\n";
+    s += "  (GET /v3/projects?name=REGION; HUAWEICLOUD_SDK_IAM_ENDPOINT overrides IAM).\n";
+    s += "  HUAWEICLOUD_SDK_REGION names the region when no --endpoint/--region is given;\n";
+    s += "  HUAWEICLOUD_SDK_REGION_APIG_<REGION> (e.g. _CN_NORTH_4) overrides a region's\n";
+    s += "  endpoint (a comma-separated list: the first is used).\n";
     s += "\n";
     s += "Connection:\n";
     s += "  --endpoint URL         API endpoint, https://host[:port]\n";
     s += "                         (e.g. https://apig.cn-north-4.myhuaweicloud.com)\n";
     s += "  --region NAME          or an APIG region, e.g. cn-north-4 (endpoint derived)\n";
-    s += "  --project-id ID        project id (default: $HUAWEICLOUD_SDK_PROJECT_ID)\n";
+    s += "  --project-id ID        project id (default: $HUAWEICLOUD_SDK_PROJECT_ID, else\n";
+    s += "                         found: see Project and region)\n";
     s += "  --token-file PATH      read the IAM token from PATH (trailing whitespace\n";
     s += "                         removed); wins over credentials in the environment\n";
     s += "  --ca-file PEM          also trust the CA certificates in this PEM file\n";

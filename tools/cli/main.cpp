@@ -10,6 +10,7 @@
 
 #include <apig/apig.hpp>
 #include <apig/emulator.hpp>
+#include <apig/environment.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -129,7 +130,8 @@ std::size_t stderr_columns() {
 }
 
 /// Runs one listing on an io_context in this thread; the emulator (if any) runs on its own.
-int run(cli::options const& opts, apig::client_options copts) {
+int run(cli::options const& opts, apig::client_options copts,
+        std::shared_ptr<apig::credentials_chain> const& chain = nullptr) {
     if (opts.insecure)
         print_warning("--insecure: the server's certificate is not verified; anyone on the "
                       "network path can read (and replay) the credentials sent and the data");
@@ -146,6 +148,27 @@ int run(cli::options const& opts, apig::client_options copts) {
         // Rejected options (endpoint not https, unreadable CA file, ...): nothing was sent.
         print_error(e.info().message.empty() ? std::string(e.what()) : e.info().message);
         return e.code() == apig::errc::invalid_argument ? cli::exit_usage : cli::exit_failure;
+    }
+
+    // The chain of credential sources is resolved first, to say which one is used (never a
+    // value) and to fail before any request when none has credentials.
+    if (chain) {
+        std::exception_ptr failed_chain;
+        boost::asio::co_spawn(ioc, chain->resolve(),
+                              [&](std::exception_ptr e, apig::credentials_source) { failed_chain = e; });
+        ioc.run();
+        ioc.restart();
+        if (failed_chain) {
+            try {
+                std::rethrow_exception(failed_chain);
+            } catch (apig::api_error const& e) {
+                print_error(e.info().message + "; or set " + std::string(apig::env_auth_token) + ", or " +
+                            std::string(apig::env_access_key) + " and " + std::string(apig::env_secret_key) +
+                            ", or use --token-file PATH");
+                return cli::exit_usage;
+            }
+        }
+        if (!opts.quiet) std::cerr << cli::diagnostic_line("", "credentials: " + chain->describe());
     }
 
     // Several pages can come (and --demo always walks them all): a JSON array then.
@@ -246,7 +269,7 @@ int run_remote(cli::options const& opts) {
     copts.credentials = std::move(choice.credentials);
     copts.tls.ca_file = opts.ca_file;
     copts.tls.insecure_skip_verify = opts.insecure;
-    return run(opts, std::move(copts));
+    return run(opts, std::move(copts), choice.chain);
 }
 
 }  // namespace

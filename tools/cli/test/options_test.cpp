@@ -137,9 +137,28 @@ TEST_CASE("parse_args: required options") {
     REQUIRE(std::holds_alternative<cli::usage_error>(r));
     CHECK(contains(std::get<cli::usage_error>(r).message, "--endpoint or --region is required"));
 
+    // No project id is not a usage error: the client finds it (a profile's, or IAM project
+    // discovery with a region and a key pair) or says why it cannot.
     r = parse({"--endpoint", "https://example.com"});
-    REQUIRE(std::holds_alternative<cli::usage_error>(r));
-    CHECK(contains(std::get<cli::usage_error>(r).message, "--project-id is required"));
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).project_id.empty());
+}
+
+TEST_CASE("parse_args: HUAWEICLOUD_SDK_REGION names the region; the environment may define one") {
+    auto r = parse({}, {{"HUAWEICLOUD_SDK_REGION", " cn-north-4\n"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).region == "cn-north-4");
+
+    // --endpoint wins: the variable is not read.
+    r = parse({"--endpoint", "https://example.com"}, {{"HUAWEICLOUD_SDK_REGION", "cn-north-4"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).region.empty());
+
+    // A region only HUAWEICLOUD_SDK_REGION_APIG_<REGION> defines is accepted; without it, not.
+    CHECK(contains(parse_error({"--region", "xx-test-1"}), "is not an APIG region"));
+    r = parse({"--region", "xx-test-1"}, {{"HUAWEICLOUD_SDK_REGION_APIG_XX_TEST_1", "https://127.0.0.1:9"}});
+    REQUIRE(std::holds_alternative<cli::options>(r));
+    CHECK(std::get<cli::options>(r).region == "xx-test-1");
 }
 
 TEST_CASE("parse_args: bad numbers") {

@@ -175,8 +175,14 @@ TEST_CASE("process: half a key pair: a warning names the missing variable") {
     REQUIRE(lines.size() == 2);
     CHECK(lines[0].starts_with(
         "apig-instances: warning: HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is not"));
-    CHECK(lines[1].starts_with("apig-instances: error: no credentials: set APIG_AUTH_TOKEN, or "
-                               "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"));
+    // The chain then looked further (no profile file, a metadata service that refuses, no
+    // pod identity) and names every source.
+    CHECK(lines[1].starts_with("apig-instances: error: no credentials found: environment: neither "
+                               "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK nor APIG_AUTH_TOKEN is set"));
+    CHECK(contains(lines[1], "profile: "));
+    CHECK(contains(lines[1], "ECS metadata service: "));
+    CHECK(contains(lines[1], "pod identity: HC_CONTAINER_CREDENTIALS_FULL_URI is not set"));
+    CHECK(contains(lines[1], "or use --token-file PATH"));
     CHECK(f.server.connections_accepted() == 0);
     check_no_secret(r);
 }

@@ -6,6 +6,8 @@
 
 #include <apig/emulator.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <doctest/doctest.h>
@@ -86,9 +88,30 @@ struct scratch_dir {
 };
 
 /// The variables apig-instances reads: the user's are removed, so only a test's count.
-inline constexpr char const* apig_variables[] = {"APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
-                                          "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK",
-                                          "HUAWEICLOUD_SDK_SECURITY_TOKEN"};
+inline constexpr char const* apig_variables[] = {
+    "APIG_AUTH_TOKEN",      "HUAWEICLOUD_SDK_PROJECT_ID",        "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",   "HUAWEICLOUD_SDK_SECURITY_TOKEN",    "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+    "HUAWEICLOUD_SDK_IAM_ENDPOINT", "HUAWEICLOUD_SDK_REGION",    "APIG_METADATA_ENDPOINT",
+    "HC_CONTAINER_CREDENTIALS_FULL_URI", "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE"};
+
+/// `http://127.0.0.1:<port>` for a port that was free a moment ago and has no listener: a
+/// connection there is refused at once.
+inline std::string closed_port_url() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    auto const port = a.local_endpoint().port();
+    a.close();
+    return "http://127.0.0.1:" + std::to_string(port);
+}
+
+/// What a test's environment gets unless it says otherwise: no profile file (a path that does
+/// not exist) and a metadata service that refuses connections, so that the credentials chain
+/// of a run without credentials ends at once, whatever the machine has.
+inline std::map<std::string, std::string> with_chain_defaults(std::map<std::string, std::string> env) {
+    env.try_emplace("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/nonexistent/apig-test/credentials");
+    env.try_emplace("APIG_METADATA_ENDPOINT", closed_port_url());
+    return env;
+}
 
 /// Runs apig-instances with `args` and exactly the given apig variables in its environment
 /// (the user's apig_variables are removed).
@@ -96,7 +119,7 @@ inline run_result run_cli(scratch_dir const& dir, std::vector<std::string> const
                    std::map<std::string, std::string> const& env = {}) {
     std::string cmd = "env";
     for (char const* name : apig_variables) cmd += std::string(" -u ") + name;
-    for (auto const& [k, v] : env) cmd += " " + k + "=" + shell_quote(v);
+    for (auto const& [k, v] : with_chain_defaults(env)) cmd += " " + k + "=" + shell_quote(v);
     cmd += " " + shell_quote(APIG_INSTANCES_EXE);
     for (auto const& a : args) cmd += " " + shell_quote(a);
     auto const out = dir.path / "stdout";
@@ -163,7 +186,7 @@ inline pid_t spawn_cli(std::vector<std::string> const& args, std::map<std::strin
             [&](char const* name) { return v.starts_with(std::string(name) + "="); });
         if (!apig_variable) strings.emplace_back(v);
     }
-    for (auto const& [k, v] : env) strings.push_back(k + "=" + v);
+    for (auto const& [k, v] : with_chain_defaults(env)) strings.push_back(k + "=" + v);
     std::vector<char*> argv, envp;
     for (std::size_t i = 0; i < strings.size(); ++i)
         (i < argc ? argv : envp).push_back(strings[i].data());
