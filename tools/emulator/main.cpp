@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -81,11 +82,33 @@ and repeats one per insertion at the front; `total` follows the list.
   --mutate-at WHERE     front, random or back (default front)
   --mutate-seed N       seed of the random positions (default 0)
 
+IAM and the metadata service (the other side of credential discovery):
+  --iam-project ID=REGION
+                        a project IAM lists for GET /v3/projects?name=REGION (signed like
+                        the instances path, or the token); repeatable. Default: each
+                        --project-id, named cn-north-4
+  --metadata            serve the ECS metadata service and the pod identity agent over
+                        plain HTTP on 127.0.0.1 (printed on start); every key they issue
+                        is a temporary key the server accepts until it expires
+  --metadata-port N     its port (default 0: a free one)
+  --metadata-token-mode M
+                        required (default), optional, 404 or 405: whether
+                        /openstack/latest/securitykey needs an X-Metadata-Token from
+                        PUT /meta-data/latest/api/token, or that PUT answers 404 / 405
+  --key-lifetime S      lifetime of each issued key, seconds (default 3600)
+  --metadata-delay-ms N wait N ms before each metadata answer (default 0)
+  --pod-token TOKEN     the pod identity agent's Authorization for POST /v1/credentials
+                        (default: $APIG_EMULATOR_POD_TOKEN, else
+                        emulator-pod-token-0123456789); prefer the variable
+  --no-agency           securitykey answers 401 "Please configure Cloud Service Agency
+                        first"
+
 Authentication: a request with an Authorization header is checked as AK/SK signing alone
 (X-Sdk-Date within 15 minutes of the server's clock; host and x-sdk-date signed); any other
 request needs the X-Auth-Token. An X-Project-Id header must match the path's project (403).
 
-Prints "apig-emulator listening on https://ADDR:PORT (...)" once listening.
+Prints "apig-emulator listening on https://ADDR:PORT (...)" once listening; with --metadata,
+"metadata: http://127.0.0.1:PORT" comes just before it (the listening line is the last).
 )help";
 
 struct usage_error : std::runtime_error {
@@ -127,6 +150,8 @@ int main(int argc, char** argv) {
     opts.record_requests = false;
     if (char const* env = std::getenv("APIG_EMULATOR_TOKEN"); env != nullptr && *env != '\0')
         opts.token = env;
+    if (char const* env = std::getenv("APIG_EMULATOR_POD_TOKEN"); env != nullptr && *env != '\0')
+        opts.metadata.pod_token = env;
     auto env_value = [](char const* name) {
         char const* v = std::getenv(name);
         return std::string(v != nullptr ? v : "");
@@ -255,6 +280,46 @@ int main(int argc, char** argv) {
             } else if (arg == "--mutate-seed") {
                 opts.mutation.seed =
                     to_number(arg, next(), std::numeric_limits<std::uint64_t>::max());
+            } else if (arg == "--iam-project") {
+                std::string_view const v = next();
+                auto const eq = v.find('=');
+                if (eq == std::string_view::npos || eq == 0 || eq + 1 == v.size())
+                    throw usage_error("--iam-project: expected ID=REGION, not " +
+                                      std::string(v));
+                opts.iam_projects.push_back(
+                    {std::string(v.substr(0, eq)), std::string(v.substr(eq + 1))});
+            } else if (arg == "--metadata") {
+                if (has_inline) throw usage_error("--metadata takes no value");
+                opts.metadata.enabled = true;
+            } else if (arg == "--metadata-port") {
+                opts.metadata.port = static_cast<std::uint16_t>(to_number(arg, next(), 65535));
+            } else if (arg == "--metadata-token-mode") {
+                std::string_view const mode = next();
+                using apig::emulator::metadata_token_mode;
+                if (mode == "required")
+                    opts.metadata.token_mode = metadata_token_mode::required;
+                else if (mode == "optional")
+                    opts.metadata.token_mode = metadata_token_mode::optional;
+                else if (mode == "404")
+                    opts.metadata.token_mode = metadata_token_mode::unsupported_404;
+                else if (mode == "405")
+                    opts.metadata.token_mode = metadata_token_mode::unsupported_405;
+                else
+                    throw usage_error("--metadata-token-mode: required, optional, 404 or 405, "
+                                      "not " + std::string(mode));
+            } else if (arg == "--key-lifetime") {
+                opts.metadata.key_lifetime =
+                    std::chrono::seconds(to_number(arg, next(), std::uint64_t{1} << 32));
+                if (opts.metadata.key_lifetime.count() == 0)
+                    throw usage_error("--key-lifetime: must be at least 1");
+            } else if (arg == "--metadata-delay-ms") {
+                opts.metadata.delay = std::chrono::milliseconds(
+                    to_number(arg, next(), std::uint64_t{1} << 40));
+            } else if (arg == "--pod-token") {
+                opts.metadata.pod_token = next();
+            } else if (arg == "--no-agency") {
+                if (has_inline) throw usage_error("--no-agency takes no value");
+                opts.metadata.agency_configured = false;
             } else {
                 throw usage_error("unknown option: " + std::string(arg));
             }
@@ -271,6 +336,8 @@ int main(int argc, char** argv) {
                             .security_token = env_value("APIG_EMULATOR_SECURITY_TOKEN")});
         opts.access_keys = std::move(keys);
         if (opts.token.empty()) throw usage_error("--token: must not be empty");
+        if (opts.metadata.pod_token.empty())
+            throw usage_error("--pod-token: must not be empty");
         if (cert_path.empty() != key_path.empty())
             throw usage_error("--cert and --key go together");
         if (!ca_path.empty() && cert_path.empty())
@@ -301,6 +368,12 @@ int main(int argc, char** argv) {
             srv.write_ca_pem(write_ca);
         }
 
+        if (opts.metadata.enabled) {
+            std::cout << "metadata: " << srv.metadata_endpoint() << " (token mode "
+                      << apig::emulator::to_string(opts.metadata.token_mode) << ", keys for "
+                      << opts.metadata.key_lifetime.count() << " s"
+                      << (opts.metadata.agency_configured ? "" : ", no agency") << ")\n";
+        }
         std::cout << "apig-emulator listening on " << srv.endpoint() << " (";
         if (opts.project_ids.size() == 1) {
             std::cout << "project " << opts.project_ids.front() << ", " << opts.instance_count

@@ -14,6 +14,7 @@
 #include <array>
 #include <charconv>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +49,10 @@ constexpr api_error expired_sdk_date{
     401, "APIGW.0301",
     "Incorrect IAM authentication information: signature expired, x-sdk-date is more than 15 "
     "minutes from the server time"};
+// A temporary key (issued by the metadata listener) used after its expiry.
+constexpr api_error expired_key{
+    401, "APIGW.0301",
+    "Incorrect IAM authentication information: the security token has expired"};
 constexpr api_error forbidden{403, "APIC.7106", "No permissions to request for the method"};
 constexpr api_error not_found{
     404, "APIG.0101", "The API does not exist or has not been published in the environment"};
@@ -151,6 +156,10 @@ void server::impl::handle(request const& req, connection_buffers& bufs, reply& r
         }
         segs[nsegs++] = s;
     }
+    // IAM's KeystoneListProjects (iam.cpp): /v3/projects, a trailing '/' allowed.
+    if ((nsegs == 2 || (nsegs == 3 && segs[2].empty())) && segs[0] == "v3" &&
+        segs[1] == "projects")
+        return handle_iam(req, url, bufs, rep, rec, request_id);
     bool const route = (nsegs == 4 || (nsegs == 5 && segs[4].empty())) && segs[0] == "v2" &&
                        segs[2] == "apigw" && segs[3] == "instances";
     if (!route) return set_error(not_found, bufs, rep, request_id);
@@ -169,11 +178,7 @@ void server::impl::handle(request const& req, connection_buffers& bufs, reply& r
         if (!authenticate_aksk(req, rec, bufs, rep, request_id)) return;
     } else {
         rec.auth = rec.had_token ? auth_kind::token : auth_kind::none;
-        // Constant-time comparison: the habit costs nothing, even in an emulator.
-        bool const token_ok =
-            rec.had_token && token->value().size() == opts.token.size() &&
-            CRYPTO_memcmp(token->value().data(), opts.token.data(), opts.token.size()) == 0;
-        if (!token_ok) {
+        if (!token_matches(req)) {
             rec.auth_failure = rec.had_token ? "bad_token" : "missing_token";
             return set_error(bad_token, bufs, rep, request_id);
         }
@@ -259,9 +264,21 @@ void server::impl::handle(request const& req, connection_buffers& bufs, reply& r
     rep.tail = rep.fault == fault_kind::malformed ? std::string_view("}") : "]}";
 }
 
-bool server::impl::authenticate_aksk(request const& req, recorded_request& rec,
-                                     connection_buffers& bufs, reply& rep,
-                                     std::string_view request_id) {
+std::chrono::system_clock::time_point server::impl::now() const {
+    return opts.clock ? opts.clock() : std::chrono::system_clock::now();
+}
+
+bool server::impl::token_matches(request const& req) const {
+    auto const token = req.find("X-Auth-Token");
+    // Constant-time comparison: the habit costs nothing, even in an emulator.
+    return token != req.end() && token->value().size() == opts.token.size() &&
+           CRYPTO_memcmp(token->value().data(), opts.token.data(), opts.token.size()) == 0;
+}
+
+aksk::status server::impl::check_aksk(request const& req, recorded_request& rec,
+                                      std::chrono::system_clock::time_point now,
+                                      bool& expired) {
+    expired = false;
     aksk::request in;
     in.method = req.method_string();
     in.target = req.target();
@@ -269,12 +286,34 @@ bool server::impl::authenticate_aksk(request const& req, recorded_request& rec,
     in.headers.reserve(16);
     for (auto const& f : req) in.headers.emplace_back(f.name_string(), f.value());
     std::shared_ptr<std::vector<access_key> const> const current = keys.get();
-    auto const now = opts.clock ? opts.clock() : std::chrono::system_clock::now();
     auto res = aksk::verify(in, *current, now);
+    if (res.code == aksk::status::unknown_access_key) {
+        // Not a configured key: maybe one the metadata listener issued.
+        if (auto const k = issued.find(res.access_key)) {
+            res = aksk::verify(in, std::span<access_key const>(&k->key, 1), now);
+            expired = res.code == aksk::status::ok && now >= k->expires_at;
+        }
+    }
     rec.access_key = std::move(res.access_key);
-    if (res.code == aksk::status::ok) return true;
-    rec.auth_failure = aksk::to_string(res.code);
-    switch (res.code) {
+    if (expired)
+        rec.auth_failure = "key_expired";
+    else if (res.code != aksk::status::ok)
+        rec.auth_failure = aksk::to_string(res.code);
+    return res.code;
+}
+
+bool server::impl::authenticate_aksk(request const& req, recorded_request& rec,
+                                     connection_buffers& bufs, reply& rep,
+                                     std::string_view request_id) {
+    auto const now = this->now();
+    bool expired = false;
+    auto const code = check_aksk(req, rec, now, expired);
+    if (expired) {
+        set_error(expired_key, bufs, rep, request_id);
+        return false;
+    }
+    if (code == aksk::status::ok) return true;
+    switch (code) {
     case aksk::status::bad_date: set_error(bad_sdk_date, bufs, rep, request_id); break;
     case aksk::status::date_out_of_range: {
         // The date parsed, so it is 16 safe characters (digits, 'T', 'Z'): no escaping.

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -25,6 +26,25 @@ using namespace detail;
 
 void server::impl::start() {
     if (opts.threads == 0) opts.threads = 1;
+    auto const& mo = opts.metadata;
+    if (mo.key_lifetime.count() <= 0)
+        throw std::invalid_argument("apig-emulator: metadata.key_lifetime must be positive");
+    if (mo.delay.count() < 0)
+        throw std::invalid_argument("apig-emulator: metadata.delay must not be negative");
+    if (mo.token_mode != metadata_token_mode::required &&
+        mo.token_mode != metadata_token_mode::optional &&
+        mo.token_mode != metadata_token_mode::unsupported_404 &&
+        mo.token_mode != metadata_token_mode::unsupported_405)
+        throw std::invalid_argument("apig-emulator: metadata.token_mode is not an enumerator");
+    if (mo.pod_token.empty() ||
+        std::any_of(mo.pod_token.begin(), mo.pod_token.end(), [](char ch) {
+            auto const c = static_cast<unsigned char>(ch);
+            return c < 0x20 || c == 0x7f;
+        }))
+        throw std::invalid_argument(
+            "apig-emulator: metadata.pod_token must be non-empty without control characters");
+    if (opts.iam_projects.empty())
+        for (auto const& p : opts.project_ids) opts.iam_projects.push_back({p, "cn-north-4"});
     keys.set(opts.access_keys);
     delay_ms.store(opts.response_delay.count(), std::memory_order_relaxed);
     faults.set(opts.faults);
@@ -72,6 +92,7 @@ void server::impl::start() {
     endpoint_text += std::to_string(bound_port);
 
     asio::co_spawn(*ioc, accept_loop(), asio::detached);
+    start_metadata();
     threads.reserve(opts.threads);
     for (std::size_t t = 0; t < opts.threads; ++t)
         threads.emplace_back([this] {
@@ -103,6 +124,8 @@ void server::impl::stop() {
         beast::error_code ec;
         if (acceptor) acceptor->close(ec);
         acceptor.reset();
+        if (metadata_acceptor) metadata_acceptor->close(ec);
+        metadata_acceptor.reset();
         ioc.reset();
     });
 }
@@ -166,6 +189,7 @@ std::size_t server::max_connections_open() const { return gauge_value(impl_->ope
 void server::reset_stats() {
     auto& d = *impl_;
     d.log.clear();
+    d.metadata_log.clear();
     d.accepted_base.store(d.connections.load(std::memory_order_relaxed),
                           std::memory_order_relaxed);
     d.in_flight_high.store(d.in_flight_now.load(std::memory_order_relaxed),
@@ -189,6 +213,37 @@ std::vector<std::string> server::instances_json(std::size_t project_index) const
 
 std::vector<std::string> server::ids(std::size_t project_index) const {
     return impl_->lists.ids(project_index);
+}
+
+void server::iam_fail_next(std::size_t count, unsigned status) {
+    impl_->iam_failures.set(count, status);
+}
+
+std::string server::metadata_endpoint() const {
+    if (!impl_->opts.metadata.enabled)
+        throw std::logic_error("apig-emulator: the metadata listener is disabled "
+                               "(options::metadata.enabled)");
+    return impl_->metadata_endpoint_text;
+}
+
+std::uint16_t server::metadata_port() const noexcept { return impl_->metadata_bound_port; }
+
+std::vector<metadata_request> server::metadata_requests() const {
+    return impl_->metadata_log.requests();
+}
+
+std::size_t server::issued_keys() const { return impl_->issued.issued(); }
+
+void server::metadata_fail_next(std::size_t count, unsigned status) {
+    impl_->metadata_failures.set(count, status);
+}
+
+void server::expire_session_tokens() { impl_->sessions.expire_all(); }
+
+void server::set_metadata_delay(std::chrono::milliseconds delay) {
+    if (delay.count() < 0)
+        throw std::invalid_argument("apig-emulator: a metadata delay must not be negative");
+    impl_->metadata_delay_ms.store(delay.count(), std::memory_order_relaxed);
 }
 
 void server::stop() { impl_->stop(); }

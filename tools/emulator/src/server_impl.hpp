@@ -9,6 +9,9 @@
 //   - project_lists (mutation.cpp): the datasets (immutable) and the live lists;
 //   - key_store (routing.cpp): the AK/SK keys;
 //   - request_log (here): the recorded requests;
+//   - issued_key_store, session_tokens, injected_failures, metadata_log (metadata.hpp): the
+//     keys and session tokens the metadata listener issued, the *_fail_next knobs and the
+//     metadata requests recorded;
 // and counters, gauges and the response delay are lone atomics. With no fault and no
 // mutation configured, a request with a token takes no lock but request_log's (none when
 // options::record_requests is off): faults and mutation each cost one atomic load then.
@@ -16,8 +19,10 @@
 #include <apig/emulator.hpp>
 
 #include "faults.hpp"
+#include "metadata.hpp"
 #include "mutation.hpp"
 #include "routing.hpp"
+#include "verify.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,6 +31,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -68,6 +74,7 @@ struct reply {
     std::string_view tail;    // "]}" after a page
     std::string prefix;       // small: {"total":..,"size":..,"instances":[
     bool allow_header = false;
+    bool iam = false;  // an IAM answer: X-IAM-Trace-Id too
     fault_kind fault = fault_kind::none;
     std::optional<unsigned> retry_after;          // Retry-After header, seconds
     std::chrono::milliseconds fault_delay{0};     // fault_options::delay + jitter
@@ -149,6 +156,13 @@ struct server::impl {
     detail::fault_injector faults;
     detail::key_store keys;
     detail::request_log log{opts.record_requests};
+    detail::issued_key_store issued;
+    detail::session_tokens sessions;
+    detail::injected_failures iam_failures;
+    detail::injected_failures metadata_failures;
+    detail::metadata_log metadata_log{opts.record_requests};
+    std::atomic<std::int64_t> metadata_delay_ms{0};
+    std::atomic<std::uint64_t> metadata_connections{0};
 
     std::atomic<std::uint64_t> connections{0};
     std::atomic<std::uint64_t> request_counter{0};
@@ -165,6 +179,9 @@ struct server::impl {
     // io_context destroys the connections' coroutine frames, which use everything above.
     std::unique_ptr<detail::asio::io_context> ioc;
     std::optional<detail::tcp::acceptor> acceptor;
+    std::optional<detail::tcp::acceptor> metadata_acceptor;  // when opts.metadata.enabled
+    std::uint16_t metadata_bound_port = 0;
+    std::string metadata_endpoint_text;
     std::vector<std::thread> threads;
     std::uint16_t bound_port = 0;
     std::string endpoint_text;
@@ -197,6 +214,28 @@ struct server::impl {
     bool authenticate_aksk(request const& req, recorded_request& rec,
                            detail::connection_buffers& bufs, detail::reply& rep,
                            std::string_view request_id);
+    // The check itself, with options::access_keys then the issued keys: the verifier's
+    // status (ok when it passed); `expired` when it passed with an issued key whose expiry
+    // is past. Sets rec.access_key and, on failure, rec.auth_failure.
+    aksk::status check_aksk(request const& req, recorded_request& rec,
+                                    std::chrono::system_clock::time_point now, bool& expired);
+    // X-Auth-Token equals options::token (constant time).
+    bool token_matches(request const& req) const;
+    std::chrono::system_clock::time_point now() const;
+
+    // iam.cpp: GET /v3/projects (options::iam_projects).
+    void handle_iam(request const& req, boost::urls::url_view url,
+                    detail::connection_buffers& bufs, detail::reply& rep, recorded_request& rec,
+                    std::string_view request_id);
+
+    // metadata.cpp: the metadata listener (options::metadata).
+    void start_metadata();
+    void handle_metadata(request const& req,
+                         detail::http::response<detail::http::string_body>& res,
+                         metadata_request& rec);
+    detail::asio::awaitable<void> metadata_accept_loop();
+    detail::asio::awaitable<void> metadata_session(detail::tcp::socket socket,
+                                                   std::uint64_t connection_id);
 };
 
 }  // namespace apig::emulator

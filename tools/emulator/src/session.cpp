@@ -61,6 +61,10 @@ void server::impl::finish(reply& rep, connection_buffers& bufs, std::string_view
     append_number(h, rep.prefix.size() + rep.middle.size() + rep.tail.size());
     h += "\r\nX-Request-Id: ";
     h += request_id;
+    if (rep.iam) {
+        h += "\r\nX-IAM-Trace-Id: ";
+        h += request_id;
+    }
     if (rep.allow_header) h += "\r\nAllow: GET";
     if (rep.retry_after) {
         h += "\r\nRetry-After: ";

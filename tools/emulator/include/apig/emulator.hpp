@@ -216,6 +216,97 @@ struct mutation_stats {
     std::uint64_t requests = 0;  ///< 200 answers after which the list changed
 };
 
+/// A project IAM lists (options::iam_projects): what KeystoneListProjects answers.
+struct iam_project {
+    std::string id{};    ///< the project id (any text; JSON-escaped in the answer)
+    std::string name{};  ///< the region name, e.g. "cn-north-4" (real IAM also has sub-projects
+                         ///< such as "cn-north-4_sub": a different name, never a match)
+};
+
+/// How the metadata service treats session tokens (metadata_options::token_mode).
+enum class metadata_token_mode : std::uint8_t {
+    /// `PUT /meta-data/latest/api/token` issues tokens, and `GET /openstack/latest/securitykey`
+    /// needs a valid one in `X-Metadata-Token` (missing, unknown or expired: 401).
+    required,
+    /// Tokens are issued; securitykey works without one, but a token that is sent must be
+    /// valid (unknown or expired: 401).
+    optional,
+    /// The token PUT answers 404 (a service without tokens); securitykey ignores
+    /// X-Metadata-Token.
+    unsupported_404,
+    /// The token PUT answers 405; securitykey ignores X-Metadata-Token.
+    unsupported_405,
+};
+
+/// "required", "optional", "unsupported_404", "unsupported_405".
+std::string_view to_string(metadata_token_mode m) noexcept;
+
+/// The ECS metadata service (IMDS) and the CCE pod identity agent, on one plain-HTTP listener
+/// of their own (options::metadata; server::metadata_endpoint()), as the official SDKs call
+/// them. Every key they issue is a new temporary key (random AK of 20 uppercase letters and
+/// digits, SK of 40 characters, security token of 128) that the HTTPS side (APIG and IAM)
+/// accepts, signed with its X-Security-Token, while `clock()` is before its expiry; after
+/// that a signed request gets 401 APIGW.0301 "Incorrect IAM authentication information: the
+/// security token has expired" (IAM: its 401 body), recorded as auth_failure "key_expired".
+/// Issued keys live beside options::access_keys (set_access_keys leaves them alone); the
+/// server forgets a key 10 minutes after it expired, and keeps at most 10000 (the oldest
+/// issued go first).
+///
+/// Endpoints (any other path: 404; a known path with another method: 405 with Allow):
+///  - `PUT /meta-data/latest/api/token` with `X-Metadata-Token-Ttl-Seconds: <1..21600>`
+///    (decimal): 200, text/plain body = a new session token (64 hex digits) valid for that
+///    many seconds of `clock()`. A missing, repeated or bad TTL: 400. token_mode
+///    unsupported_404 / unsupported_405: 404 / 405 instead, whatever the headers.
+///  - `GET /openstack/latest/securitykey` (with `X-Metadata-Token` as token_mode says; 401
+///    otherwise): 200 `{"credential":{"access":..,"secret":..,"securitytoken":..,
+///    "expires_at":"2026-12-02T13:50:07.574000Z"}}` (expires_at = clock() + key_lifetime,
+///    UTC, 6 fraction digits). With agency_configured false: 401 whose body contains
+///    "Please configure Cloud Service Agency first" (after the token check).
+///  - `POST /v1/credentials` with `Authorization: <pod_token>` (exactly) and a JSON object
+///    body (e.g. `{}`): 200 `{"credentials":{"accessKeyId":..,"secretAccessKey":..,
+///    "securityToken":..,"expiration":..},"assumedAgency":{"urn":"","id":""},"audience":"",
+///    "podIdentityAssociationId":"","subject":{"namespace":"","serviceAccount":""}}`;
+///    a missing or wrong Authorization: 401 `{"error_code":"CCE.01400001","error_msg":
+///    "invalid token"}`; a body that is not a JSON object: 400 CCE.01400002.
+/// Order: route (404, 405), server::metadata_fail_next, then the endpoint's own checks. Every
+/// answer waits `delay` first (a timer: the server's threads never block). Connections are
+/// kept alive as HTTP/1.1 asks, closed after options::idle_timeout idle.
+struct metadata_options {
+    /// Serve the metadata listener. Default false (then server::metadata_endpoint() throws).
+    bool enabled = false;
+    /// Port to bind on 127.0.0.1; 0 picks a free one (server::metadata_port()). Default 0.
+    std::uint16_t port = 0;
+    /// Default: required.
+    metadata_token_mode token_mode = metadata_token_mode::required;
+    /// false: securitykey answers 401 "Please configure Cloud Service Agency first" (the
+    /// official SDKs then do not renew their session token). The pod agent is unaffected.
+    /// Default true.
+    bool agency_configured = true;
+    /// Lifetime of each issued key. Default 1 hour. The constructor throws
+    /// std::invalid_argument for a lifetime that is not positive.
+    std::chrono::seconds key_lifetime = std::chrono::hours(1);
+    /// Wait before every metadata answer (server::set_metadata_delay changes it). Default 0.
+    /// The constructor throws std::invalid_argument for a negative delay.
+    std::chrono::milliseconds delay{0};
+    /// The pod agent's Authorization token. Default "emulator-pod-token-0123456789". Never
+    /// recorded or logged. The constructor throws std::invalid_argument if it is empty or
+    /// has a control character.
+    std::string pod_token = "emulator-pod-token-0123456789";
+};
+
+/// One metadata-listener request as the emulator saw it (server::metadata_requests()). Never
+/// holds a secret: no session token, authorization or issued key.
+struct metadata_request {
+    std::chrono::steady_clock::time_point at{};
+    std::uint64_t connection_id = 0;  ///< 1, 2, ... per metadata connection accepted
+    std::string method{};
+    std::string target{};   ///< raw request target as received
+    unsigned status = 0;    ///< status answered
+    bool had_token = false;          ///< an X-Metadata-Token header was present
+    bool had_authorization = false;  ///< an Authorization header was present
+    bool issued_key = false;         ///< the answer issued a new temporary key
+};
+
 struct options {
     /// Address to bind. Default 127.0.0.1.
     std::string address = "127.0.0.1";
@@ -248,8 +339,9 @@ struct options {
     /// Default: none (every signed request gets 401). The constructor throws
     /// std::invalid_argument for keys set_access_keys would reject.
     std::vector<access_key> access_keys{};
-    /// The server's clock for X-Sdk-Date checks; called on the server's threads, so it must
-    /// be thread-safe. An empty function means the system clock.
+    /// The server's clock for X-Sdk-Date checks, and for the metadata listener's session
+    /// tokens and issued keys (their expiry); called on the server's threads, so it must be
+    /// thread-safe. An empty function means the system clock.
     std::function<std::chrono::system_clock::time_point()> clock =
         [] { return std::chrono::system_clock::now(); };
     /// Instances per project.
@@ -281,8 +373,35 @@ struct options {
     /// changes it later). Default: off.
     mutation_options mutation{};
     /// Keep every request for server::requests(). A long-running emulator under load (the
-    /// executable) turns this off so memory stays bounded. Default true.
+    /// executable) turns this off so memory stays bounded (server::metadata_requests() too).
+    /// Default true.
     bool record_requests = true;
+
+    // ---- the other side of credential discovery ----
+
+    /// Projects IAM lists on the HTTPS server: `GET /v3/projects[?name=<region>]`
+    /// (KeystoneListProjects, as the official SDKs call it to find a region's project).
+    /// Authenticated exactly as the APIG path is (AK/SK signing over the method, path and
+    /// query, with options::access_keys or a key the metadata listener issued; or an
+    /// X-Auth-Token equal to options::token), but no X-Project-Id is needed (one that is
+    /// sent is only signed, never compared). Answer 200 with `X-IAM-Trace-Id` and
+    /// `X-Request-Id` headers and `{"projects":[{"id","name","domain_id","enabled":true,
+    /// "description":"","parent_id","is_domain":false,"links":{"self"}}...],"links":{"self",
+    /// "previous":null,"next":null}}`: the projects whose name equals the first `name`
+    /// parameter exactly (percent-decoded; so "cn-north-4_sub" never matches "cn-north-4"),
+    /// in this order, duplicates kept (several projects may share a region, to test
+    /// ambiguity); every project without `name`. A failed authentication: 401
+    /// `{"error":{"code":401,"message":"The request you have made requires authentication.",
+    /// "title":"Unauthorized"}}`; another method: 405; server::iam_fail_next: its status
+    /// with that body shape. IAM requests are recorded in server::requests() (project_id "",
+    /// offset and limit -1; the target tells them apart), count in requests_served(), wait
+    /// response_delay, and get no faults, fail_next or mutation (those are APIG's).
+    /// Default (empty): one project per entry of project_ids, each named "cn-north-4", so a
+    /// default emulator discovers cn-north-4 -> project_ids.front() only if it has one
+    /// project; to list no project for a region, name the projects after other regions.
+    std::vector<iam_project> iam_projects{};
+    /// The metadata service and pod identity agent (see metadata_options). Default: off.
+    metadata_options metadata{};
 };
 
 /// How a request was authenticated (recorded_request::auth).
@@ -302,7 +421,8 @@ struct recorded_request {
     std::uint64_t connection_id = 0;  ///< 1 for the first accepted connection, then 2, ...
     std::string method{};
     std::string target{};               ///< raw request target as received
-    std::string project_id{};           ///< the decoded project-id path segment ("" if no match)
+    std::string project_id{};  ///< the decoded project-id path segment ("" if no match, and
+                               ///< for IAM's /v3/projects)
     unsigned status = 0;              ///< status answered
     std::string user_agent{};
     std::string accept{};
@@ -313,7 +433,8 @@ struct recorded_request {
     /// Why authentication failed ("" if it passed or was not attempted): for aksk the
     /// verifier's reason ("malformed_authorization", "unknown_access_key",
     /// "missing_signed_header", "bad_date", "date_out_of_range", "security_token_mismatch",
-    /// "signature_mismatch"); for tokens "missing_token" or "bad_token".
+    /// "signature_mismatch", and "key_expired" for a key the metadata listener issued whose
+    /// expiry has passed); for tokens "missing_token" or "bad_token".
     std::string auth_failure{};
     fault_kind fault = fault_kind::none;  ///< the fault injected into the answer
     /// The paging parameters as served (after clamping: offset >= 0, 1 <= limit <= 500);
@@ -405,9 +526,38 @@ public:
     /// The instance ids of a project's current list, in list order (same rules).
     std::vector<std::string> ids(std::size_t project_index = 0) const;
 
-    /// Stops serving: closes the listening socket and every open connection (abruptly,
-    /// even mid-request) and joins the server's threads. Idempotent; the destructor calls
-    /// it. Other members keep working afterwards (counters, requests(), the dataset).
+    // ---- IAM and the metadata listener (options::iam_projects, options::metadata) ----
+
+    /// The next `count` IAM requests (after authentication) are answered with `status`
+    /// (400..599) and an IAM error body. Independent of fail_next. Throws
+    /// std::invalid_argument for another status.
+    void iam_fail_next(std::size_t count, unsigned status = 500);
+
+    /// `http://127.0.0.1:<port>` of the metadata listener. Throws std::logic_error when
+    /// options::metadata.enabled is false.
+    std::string metadata_endpoint() const;
+    /// The metadata listener's port; 0 when it is disabled.
+    std::uint16_t metadata_port() const noexcept;
+    /// Every metadata-listener request answered so far, in order (when
+    /// options::record_requests; reset_stats() clears them).
+    std::vector<metadata_request> metadata_requests() const;
+    /// Temporary keys issued so far (securitykey and pod credentials answered 200), since the
+    /// start (reset_stats() leaves it alone).
+    std::size_t issued_keys() const;
+    /// The next `count` metadata-listener requests (after routing) are answered with
+    /// `status` (400..599) and a JSON body `{"error_code":"EMULATOR.FAIL_NEXT","error_msg":
+    /// "injected failure"}`. Throws std::invalid_argument for another status.
+    void metadata_fail_next(std::size_t count, unsigned status = 500);
+    /// Makes every session token issued so far invalid: a client's next securitykey with
+    /// one gets 401 and must renew its token. Issued keys stay valid.
+    void expire_session_tokens();
+    /// Changes metadata_options::delay for metadata requests answered from now on. Throws
+    /// std::invalid_argument for a negative delay.
+    void set_metadata_delay(std::chrono::milliseconds delay);
+
+    /// Stops serving: closes the listening sockets (the metadata listener's too) and every
+    /// open connection (abruptly, even mid-request) and joins the server's threads.
+    /// Idempotent; the destructor calls it. Other members keep working afterwards (counters, requests(), the dataset).
     void stop();
 
 private:
