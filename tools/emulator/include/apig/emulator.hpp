@@ -4,6 +4,11 @@
 // GET /v2/{project_id}/apigw/instances from a deterministic, seeded dataset. Tests and the
 // CLI's --demo run it in-process; tools/emulator/main.cpp wraps it as `apig-emulator`.
 //
+// For tests of credential discovery end to end it also plays the other side: IAM's
+// KeystoneListProjects on the same HTTPS server (options::iam_projects), and, when enabled,
+// the ECS metadata service and the CCE pod identity agent on a plain-HTTP listener of their
+// own (options::metadata), whose temporary keys the HTTPS side accepts until they expire.
+//
 // In a user's own tests (CMake: find_package(apig CONFIG REQUIRED COMPONENTS emulator), then
 // link apig::emulator beside apig::apig), an emulator on a free port with a fault:
 //
