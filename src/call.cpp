@@ -59,7 +59,8 @@ asio::awaitable<std::variant<credentials, error_info>> client::impl::current_cre
     credentials c;
     std::exception_ptr failure;
     try {
-        c = auth::trimmed(co_await provider->fetch());
+        credentials got = co_await provider->fetch();
+        c = auth::trimmed(std::move(got));
     } catch (...) {
         failure = std::current_exception();
     }
@@ -117,14 +118,16 @@ asio::awaitable<std::variant<std::string, error_info>> client::impl::find_projec
     if (!https && !(opts.allow_insecure_http && iam.starts_with("http://")))
         co_return invalid_argument(origin + " '" + printable(iam, 256) +
                                    "': IAM must be https:// (http:// only with allow_insecure_http)");
-    co_return co_await detail::discover_project({.iam_endpoint = std::move(iam),
-                                                 .region = opts.region,
-                                                 .creds = *key,
-                                                 .tls = &ctx,
-                                                 .verify = !opts.tls.insecure_skip_verify,
-                                                 .timeout = opts.timeouts.attempt,
-                                                 .clock = [self = shared_from_this()] { return self->now(); },
-                                                 .keep_alive = shared_from_this()});
+    // Named first: g++ 12 destroys a braced temporary inside co_await twice.
+    detail::discovery_request lookup{.iam_endpoint = std::move(iam),
+                                     .region = opts.region,
+                                     .creds = *key,
+                                     .tls = &ctx,
+                                     .verify = !opts.tls.insecure_skip_verify,
+                                     .timeout = opts.timeouts.attempt,
+                                     .clock = [self = shared_from_this()] { return self->now(); },
+                                     .keep_alive = shared_from_this()};
+    co_return co_await detail::discover_project(std::move(lookup));
 }
 
 asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::impl::fresh_credentials(
@@ -206,7 +209,11 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         }
         if (step.log) log(step.log->level, step.log->text);
         switch (step.what) {
-        case kind::get_credentials: step = fsm.on_credentials(co_await current_credentials()); break;
+        case kind::get_credentials: {
+            auto c = co_await current_credentials();
+            step = fsm.on_credentials(std::move(c));
+            break;
+        }
         case kind::attempt: {
             if (step.counts_as_retry) retries.fetch_add(1, std::memory_order_relaxed);
             std::string const msg = authorized(target, *step.creds, project);

@@ -6,8 +6,6 @@
 #include "error_detail.hpp"
 #include "shared_flight.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <mutex>
@@ -42,6 +40,13 @@ std::string why_of(std::exception_ptr ep) {
     } catch (...) {
         return "an exception that is not a std::exception";
     }
+}
+
+// `text` without `prefix` (a provider's messages start with its own name, which the chain's
+// summary already gives).
+std::string without_prefix(std::string text, std::string_view prefix) {
+    if (text.starts_with(prefix)) text.erase(0, prefix.size());
+    return text;
 }
 
 }  // namespace
@@ -157,7 +162,7 @@ struct credentials_chain::state {
                       "ECS metadata service " + printable(opts.metadata_endpoint, 256) + " (temporary access key)");
                 co_return credentials_source::metadata;
             }
-            why.push_back("ECS metadata service: " + why_of(failure));
+            why.push_back("ECS metadata service: " + without_prefix(why_of(failure), "metadata service "));
         } else {
             why.push_back("ECS metadata service: not tried (chain_options::use_metadata is off)");
         }
@@ -185,7 +190,7 @@ struct credentials_chain::state {
                           "pod identity agent " + printable(*uri, 256) + " (temporary access key)");
                     co_return credentials_source::pod_identity;
                 }
-                why.push_back("pod identity: " + why_of(failure));
+                why.push_back("pod identity: " + without_prefix(why_of(failure), "pod identity agent "));
             }
         } else {
             why.push_back("pod identity: not tried (chain_options::use_pod_identity is off)");
@@ -214,23 +219,25 @@ struct credentials_chain::state {
             flight = self->resolving;
         }
         if (start) {
-            asio::co_spawn(
-                co_await asio::this_coro::executor,
-                [self, flight]() -> asio::awaitable<void> {
-                    resolution r;
+            // No co_await in this expression: g++ 12 destroys the temporaries of a full
+            // expression holding a co_await twice.
+            auto ex = co_await asio::this_coro::executor;
+            detail::shared_flight<resolution>::run_detached(
+                std::move(ex), flight,
+                [self]() -> asio::awaitable<resolution> {
                     try {
-                        r = co_await self->resolve_network();
+                        co_return co_await self->resolve_network();
                     } catch (std::exception const& e) {
-                        r = make_error(errc::credentials_unavailable,
-                                       "no credentials found: " + printable(e.what(), 256));
+                        co_return make_error(errc::credentials_unavailable,
+                                             "no credentials found: " + printable(e.what(), 256));
                     }
-                    {
-                        std::lock_guard lock(self->mutex);
-                        self->resolving.reset();  // a failure is not kept: the next caller tries again
-                    }
-                    flight->finish(std::move(r));
                 },
-                asio::detached);
+                [self](resolution const&) {
+                    std::lock_guard lock(self->mutex);
+                    self->resolving.reset();  // a failure is not kept: the next caller tries again
+                },
+                make_error(asio::error::operation_aborted,
+                           "the credentials chain was abandoned: its executor was shut down"));
         }
         auto got = co_await flight->wait();
         if (!got) throw boost::system::system_error(asio::error::operation_aborted);

@@ -7,8 +7,6 @@
 #include "http/oneshot.hpp"
 #include "shared_flight.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/url/parse.hpp>
 
@@ -106,28 +104,26 @@ asio::awaitable<result> discover_project(discovery_request r) {
         flight = f;
     }
     if (start) {
-        // Not a child of this call: a cancelled first caller must not end the lookup that
-        // others wait for.
+        // No co_await in this expression: g++ 12 destroys the temporaries of a full
+        // expression holding a co_await twice.
         auto ex = co_await asio::this_coro::executor;
-        asio::co_spawn(
-            ex,
-            [r = std::move(r), flight, key]() -> asio::awaitable<void> {
-                result res;
+        shared_flight<result>::run_detached(
+            std::move(ex), flight,
+            [r = std::move(r)]() -> asio::awaitable<result> {
                 try {
-                    res = co_await lookup(r);
+                    co_return co_await lookup(r);
                 } catch (std::exception const& e) {
-                    res = make_error(errc::credentials_unavailable,
-                                     std::string("IAM project discovery failed: ") + printable(e.what(), 256));
+                    co_return make_error(errc::credentials_unavailable,
+                                         std::string("IAM project discovery failed: ") + printable(e.what(), 256));
                 }
-                {
-                    auto& reg = registry::get();
-                    std::lock_guard lock(reg.mutex);
-                    if (auto const* id = std::get_if<std::string>(&res)) reg.found[key] = *id;
-                    reg.in_flight.erase(key);
-                }
-                flight->finish(std::move(res));
             },
-            asio::detached);
+            [key](result const& res) {
+                auto& reg = registry::get();
+                std::lock_guard lock(reg.mutex);
+                if (auto const* id = std::get_if<std::string>(&res)) reg.found[key] = *id;
+                reg.in_flight.erase(key);
+            },
+            make_error(asio::error::operation_aborted, "IAM project discovery abandoned: its executor was shut down"));
     }
     auto got = co_await flight->wait();
     if (!got) co_return make_error(asio::error::operation_aborted, "cancelled while discovering the project");

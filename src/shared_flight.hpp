@@ -10,6 +10,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -54,6 +56,40 @@ public:
         if (result_) co_return *result_;
         std::erase(waiters_, timer);  // cancelled before the result came
         co_return std::nullopt;
+    }
+
+    /// Runs `work` (a function returning `awaitable<T>`) detached on `ex`, not as a child of
+    /// any waiter (a cancelled first caller must not end what others wait for), then
+    /// `on_result(result)` and `finish(result)`. If `ex` is shut down before the work ends,
+    /// the coroutine is destroyed without resuming: `abandoned` is then the result, so that
+    /// no waiter waits forever. `work` must not throw (return an error result instead).
+    template <class Work, class OnResult>
+    static void run_detached(boost::asio::any_io_executor ex, std::shared_ptr<shared_flight> flight, Work work,
+                             OnResult on_result, T abandoned) {
+        boost::asio::co_spawn(
+            std::move(ex),
+            [flight, work = std::move(work), on_result = std::move(on_result),
+             abandoned = std::move(abandoned)]() mutable -> boost::asio::awaitable<void> {
+                struct guard {
+                    shared_flight& f;
+                    T& abandoned;
+                    OnResult& on_result;
+                    bool done = false;
+                    ~guard() {
+                        if (done) return;
+                        try {
+                            on_result(abandoned);
+                            f.finish(std::move(abandoned));
+                        } catch (...) {  // out of memory in a destructor: nothing better to do
+                        }
+                    }
+                } g{*flight, abandoned, on_result};
+                T result = co_await work();
+                g.done = true;
+                on_result(result);
+                flight->finish(std::move(result));
+            },
+            boost::asio::detached);
     }
 
 private:

@@ -380,7 +380,7 @@ parse_result parse_args(std::span<char const* const> args, env_lookup const& env
 
 std::string usage_text() {
     std::string s;
-    s += "Usage: apig-instances (--endpoint URL | --region NAME) [--project-id ID] [options]\n";
+    s += "Usage: apig-instances (--endpoint URL | --region NAME) [--project-id ID] [opts]\n";
     s += "       apig-instances --demo [options]\n";
     s += "\n";
     s += "Lists Huawei Cloud API Gateway dedicated instances (ListInstancesV2).\n";
