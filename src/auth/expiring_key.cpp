@@ -77,14 +77,16 @@ struct expiring_key::waiter_for final : expiring_key::waiter {
         : handler(std::move(h)),
           work(asio::prefer(asio::get_associated_executor(handler, fallback), asio::execution::outstanding_work.tracked)) {}
 
-    void complete(std::exception_ptr ep, credentials c) override {
+    void complete(std::optional<error_info> error, credentials c) override {
         auto ex = work;
-        asio::post(std::move(ex), [h = std::move(handler), ep, c = std::move(c)]() mutable {
+        asio::post(std::move(ex), [h = std::move(handler), error = std::move(error), c = std::move(c)]() mutable {
             // On the waiter's executor, where its cancellation signal is emitted: detach the
             // cancellation handler before completing.
             auto slot = asio::get_associated_cancellation_slot(h);
             if (slot.is_connected()) slot.clear();
-            std::move(h)(ep, std::move(c));
+            std::exception_ptr ep;
+            if (error) ep = std::make_exception_ptr(api_error(std::move(*error)));
+            std::move(h)(std::move(ep), std::move(c));
         });
     }
 
@@ -104,7 +106,7 @@ void expiring_key::finish(fetch_result r) {
     }
 
     std::list<std::unique_ptr<waiter>> done;
-    std::exception_ptr ep;
+    std::optional<error_info> failure;
     credentials creds;
     std::string line;
     log_level level = log_level::info;
@@ -122,7 +124,7 @@ void expiring_key::finish(fetch_result r) {
         } else {
             auto& e = std::get<error_info>(r);
             if (!aborted) last_failure_ = t;
-            ep = std::make_exception_ptr(api_error(e));
+            failure = e;
             level = log_level::warning;
             line = e.message;
             if (usable(t))
@@ -135,7 +137,7 @@ void expiring_key::finish(fetch_result r) {
         } catch (...) {  // a sink that throws must not leave the waiters waiting
         }
     }
-    for (auto& w : done) w->complete(ep, creds);
+    for (auto& w : done) w->complete(failure, creds);
 }
 
 void expiring_key::cancel_waiter(std::uint64_t id) {
@@ -150,9 +152,8 @@ void expiring_key::cancel_waiter(std::uint64_t id) {
         }
     }
     if (!w) return;  // completed already: its completion is on its way
-    auto ep = std::make_exception_ptr(api_error(make_error(
-        asio::error::operation_aborted, "waiting for a temporary key from " + source_ + ": cancelled")));
-    w->complete(ep, credentials{});
+    w->complete(make_error(asio::error::operation_aborted, "waiting for a temporary key from " + source_ + ": cancelled"),
+                credentials{});
 }
 
 asio::awaitable<credentials> expiring_key::wait(bool force, std::optional<credentials> rejected) {
@@ -177,7 +178,7 @@ asio::awaitable<credentials> expiring_key::wait(bool force, std::optional<creden
             }
         }
         if (ready) {
-            w->complete(nullptr, std::move(*ready));
+            w->complete(std::nullopt, std::move(*ready));
             return;
         }
         // On the waiter's thread (initiation runs in the awaiting coroutine), as the slot

@@ -78,8 +78,9 @@ private:
     struct waiter {
         virtual ~waiter() = default;
         /// Posts the completion to the handler's executor (there: detaches its cancellation
-        /// handler, then completes it).
-        virtual void complete(std::exception_ptr ep, credentials c) = 0;
+        /// handler, then completes it with `c`, or with an api_error made of `error`). Each
+        /// waiter gets its own exception object, made and released on its own thread.
+        virtual void complete(std::optional<error_info> error, credentials c) = 0;
         std::uint64_t id = 0;
     };
     template <class Handler>
