@@ -259,6 +259,7 @@ public:
         if (where_.base.starts_with("https:")) {
             tls_ = std::make_unique<asio::ssl::context>(http::make_client_context(tls));
             verify_ = !tls.insecure_skip_verify;
+            tls_name_ = tls.server_name;
         }
     }
 
@@ -277,6 +278,7 @@ public:
         q.body = "{}";
         q.tls = tls_.get();
         q.verify = verify_;
+        q.tls_name = tls_name_;
         q.timeout = key_.timeout;
         q.max_body_bytes = key_.max_response_bytes;
         q.what = "the pod identity agent";
@@ -305,6 +307,7 @@ private:
     std::string const prefix_;
     std::unique_ptr<asio::ssl::context> tls_;
     bool verify_ = true;
+    std::string tls_name_;  // tls_options::server_name: SNI and the name checked (empty: the host)
 };
 
 }  // namespace

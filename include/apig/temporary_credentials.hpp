@@ -46,7 +46,10 @@ struct temporary_key_options {
     std::size_t max_response_bytes = std::size_t{64} << 10;
     /// The wall clock against which expiry is judged. Default: system_clock::now.
     std::function<std::chrono::system_clock::time_point()> clock{};
-    /// Receives one line per fetch and per failure (never a secret). Default: none.
+    /// Receives one line per fetch and per failure (never a secret). Called on the thread
+    /// that runs the fetch: the executor of the call that started it, which for a provider
+    /// shared by clients on several threads may be any of theirs, so the sink must then be
+    /// thread-safe. Default: none.
     log_sink log{};
 };
 

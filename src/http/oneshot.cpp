@@ -195,13 +195,14 @@ private:
     }
 
     asio::awaitable<error_info> handshake(beast::ssl_stream<beast::tcp_stream>& s) {
-        if (!configure_connection(s.native_handle(), url_.host, req_.verify))
+        std::string const& name = req_.tls_name.empty() ? url_.host : req_.tls_name;
+        if (!configure_connection(s.native_handle(), name, req_.verify))
             co_return invalid_argument("TLS server name '" + printable(url_.host, 256) + "' was refused by OpenSSL");
         auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client, use_tuple);
         if (!hec) co_return error_info{};
         if (is_error(hec, beast::error::timeout)) co_return timed_out();
         if (is_abort(hec)) co_return aborted(hec);
-        auto e = handshake_error(s.native_handle(), hec, url_.host);
+        auto e = handshake_error(s.native_handle(), hec, req_.tls_name.empty() ? url_.host : req_.tls_name);
         e.message = who_ + ": " + e.message;
         co_return e;
     }

@@ -35,6 +35,8 @@ struct oneshot_request {
     boost::asio::ssl::context* tls = nullptr;
     /// Check the certificate's name (false only when the caller turned verification off).
     bool verify = true;
+    /// The name sent as SNI and checked against the certificate; empty: the URL's host.
+    std::string tls_name{};
     /// The whole exchange (resolve, connect, handshake, write, read) must end within this.
     std::chrono::milliseconds timeout = std::chrono::seconds(3);
     /// A larger body (or header block over 16 KiB) fails with errc::response_too_large.
