@@ -312,55 +312,53 @@ private:
 
 }  // namespace
 
-struct metadata_credentials::state {
+struct temporary_key_provider::state {
     std::shared_ptr<auth::expiring_key> key;
 };
 
-struct pod_identity_credentials::state {
-    std::shared_ptr<auth::expiring_key> key;
-};
+temporary_key_provider::temporary_key_provider(std::shared_ptr<state> s) : state_(std::move(s)) {}
+temporary_key_provider::~temporary_key_provider() = default;
 
-metadata_credentials::metadata_credentials(options o) {
-    auto endpoint = metadata_endpoint(o.endpoint);
-    check_key_options(o.key, "metadata_credentials");
-    auto protocol = std::make_shared<metadata_protocol>(endpoint, o.key);
-    auth::key_fetcher fetcher = [protocol](asio::any_io_executor ex) { return protocol->fetch(std::move(ex)); };
-    state_ = std::make_shared<state>();
-    state_->key = std::make_shared<auth::expiring_key>(o.key, "the metadata service", std::move(fetcher));
-}
-
-metadata_credentials::~metadata_credentials() = default;
-
-credentials metadata_credentials::current() { return state_->key->current(); }
-asio::awaitable<credentials> metadata_credentials::fetch() { return state_->key->fetch(); }
-asio::awaitable<credentials> metadata_credentials::refresh(credentials const& rejected) {
+credentials temporary_key_provider::current() { return state_->key->current(); }
+asio::awaitable<credentials> temporary_key_provider::fetch() { return state_->key->fetch(); }
+asio::awaitable<credentials> temporary_key_provider::refresh(credentials const& rejected) {
     return state_->key->refresh(rejected);
 }
-std::optional<clock_type::time_point> metadata_credentials::expires_at() const { return state_->key->expires_at(); }
-std::uint64_t metadata_credentials::fetches() const noexcept { return state_->key->fetches(); }
+std::optional<clock_type::time_point> temporary_key_provider::expires_at() const { return state_->key->expires_at(); }
+std::uint64_t temporary_key_provider::fetches() const noexcept { return state_->key->fetches(); }
 
-pod_identity_credentials::pod_identity_credentials(options o) {
+namespace {
+
+// The state of a provider whose fetches `protocol` makes; `source` is named in log lines.
+template <class Protocol>
+std::shared_ptr<temporary_key_provider::state> state_for(std::shared_ptr<Protocol> protocol,
+                                                         temporary_key_options const& key, std::string source) {
+    auth::key_fetcher fetcher = [protocol](asio::any_io_executor ex) { return protocol->fetch(std::move(ex)); };
+    auto s = std::make_shared<temporary_key_provider::state>();
+    s->key = std::make_shared<auth::expiring_key>(key, std::move(source), std::move(fetcher));
+    return s;
+}
+
+std::shared_ptr<temporary_key_provider::state> metadata_state(metadata_credentials::options const& o) {
+    auto endpoint = metadata_endpoint(o.endpoint);
+    check_key_options(o.key, "metadata_credentials");
+    return state_for(std::make_shared<metadata_protocol>(endpoint, o.key), o.key, "the metadata service");
+}
+
+std::shared_ptr<temporary_key_provider::state> pod_state(pod_identity_credentials::options const& o) {
     auto where = parse_pod_uri(o.uri);
     if (o.token_file.empty()) throw_invalid_argument("pod_identity_credentials token_file is required");
     if (o.token_file.find('\0') != std::string::npos)
         throw_invalid_argument("pod_identity_credentials token_file holds a NUL character");
     check_key_options(o.key, "pod_identity_credentials");
-    auto protocol = std::make_shared<pod_protocol>(std::move(where), o.token_file, o.tls, o.key);
-    auth::key_fetcher fetcher = [protocol](asio::any_io_executor ex) { return protocol->fetch(std::move(ex)); };
-    state_ = std::make_shared<state>();
-    state_->key = std::make_shared<auth::expiring_key>(o.key, "the pod identity agent", std::move(fetcher));
+    return state_for(std::make_shared<pod_protocol>(std::move(where), o.token_file, o.tls, o.key), o.key,
+                     "the pod identity agent");
 }
 
-pod_identity_credentials::~pod_identity_credentials() = default;
+}  // namespace
 
-credentials pod_identity_credentials::current() { return state_->key->current(); }
-asio::awaitable<credentials> pod_identity_credentials::fetch() { return state_->key->fetch(); }
-asio::awaitable<credentials> pod_identity_credentials::refresh(credentials const& rejected) {
-    return state_->key->refresh(rejected);
-}
-std::optional<clock_type::time_point> pod_identity_credentials::expires_at() const {
-    return state_->key->expires_at();
-}
-std::uint64_t pod_identity_credentials::fetches() const noexcept { return state_->key->fetches(); }
+metadata_credentials::metadata_credentials(options o) : temporary_key_provider(metadata_state(o)) {}
+
+pod_identity_credentials::pod_identity_credentials(options o) : temporary_key_provider(pod_state(o)) {}
 
 }  // namespace apig

@@ -53,29 +53,11 @@ struct temporary_key_options {
     log_sink log{};
 };
 
-/// The ECS metadata service's temporary keys, as the official SDKs get them:
-///
-/// 1. `PUT <endpoint>/meta-data/latest/api/token` with `X-Metadata-Token-Ttl-Seconds: 21600`:
-///    a 200's body is the session token, kept for later fetches; a 404 or 405 means the
-///    service has no tokens (the next request goes without one, and the token call is not
-///    tried again for 24 hours); anything else fails the fetch.
-/// 2. `GET <endpoint>/openstack/latest/securitykey` with `X-Metadata-Token` (when there is a
-///    token). A 401 whose body does not say the agency is missing ("Please configure Cloud
-///    Service Agency first") renews the token once and repeats the request.
-/// 3. A 200 body `{"credential": {"access", "secret", "securitytoken", "expires_at"}}`.
-class APIG_DECL metadata_credentials : public credentials_provider {
+/// What both providers below are: a temporary key cached for every caller, with at most one
+/// fetch in flight (see the top of this header for when a fetch happens and who waits).
+class APIG_DECL temporary_key_provider : public credentials_provider {
 public:
-    struct options {
-        /// The service's base URL: `http://host[:port]`. Default `http://169.254.169.254`.
-        std::string endpoint = "http://169.254.169.254";
-        temporary_key_options key{};
-    };
-
-    /// Throws `api_error` (`errc::invalid_argument`) for an endpoint that is not
-    /// `http://host[:port]`, or options out of range (a zero timeout).
-    explicit metadata_credentials(options o);
-    metadata_credentials() : metadata_credentials(options{}) {}
-    ~metadata_credentials() override;
+    ~temporary_key_provider() override;
 
     /// The cached key; throws `api_error` (credentials_unavailable) when none was fetched yet
     /// or it expired (use `fetch()`).
@@ -92,8 +74,35 @@ public:
 
     struct state;
 
+protected:
+    explicit temporary_key_provider(std::shared_ptr<state> s);
+
 private:
     std::shared_ptr<state> state_;
+};
+
+/// The ECS metadata service's temporary keys, as the official SDKs get them:
+///
+/// 1. `PUT <endpoint>/meta-data/latest/api/token` with `X-Metadata-Token-Ttl-Seconds: 21600`:
+///    a 200's body is the session token, kept for later fetches; a 404 or 405 means the
+///    service has no tokens (the next request goes without one, and the token call is not
+///    tried again for 24 hours); anything else fails the fetch.
+/// 2. `GET <endpoint>/openstack/latest/securitykey` with `X-Metadata-Token` (when there is a
+///    token). A 401 whose body does not say the agency is missing ("Please configure Cloud
+///    Service Agency first") renews the token once and repeats the request.
+/// 3. A 200 body `{"credential": {"access", "secret", "securitytoken", "expires_at"}}`.
+class APIG_DECL metadata_credentials : public temporary_key_provider {
+public:
+    struct options {
+        /// The service's base URL: `http://host[:port]`. Default `http://169.254.169.254`.
+        std::string endpoint = "http://169.254.169.254";
+        temporary_key_options key{};
+    };
+
+    /// Throws `api_error` (`errc::invalid_argument`) for an endpoint that is not
+    /// `http://host[:port]`, or options out of range (a zero timeout).
+    explicit metadata_credentials(options o);
+    metadata_credentials() : metadata_credentials(options{}) {}
 };
 
 /// The pod identity agent's temporary keys (CCE), as the official Python and Java SDKs get
@@ -101,7 +110,7 @@ private:
 /// `Authorization: <the token file's content, trimmed>` (the file is read again for every
 /// fetch: the platform rotates it); a 200 body `{"credentials": {"accessKeyId",
 /// "secretAccessKey", "securityToken", "expiration"}}`.
-class APIG_DECL pod_identity_credentials : public credentials_provider {
+class APIG_DECL pod_identity_credentials : public temporary_key_provider {
 public:
     struct options {
         /// HC_CONTAINER_CREDENTIALS_FULL_URI: `http://` or `https://` URL. Required.
@@ -117,18 +126,6 @@ public:
     /// Throws `api_error` (`errc::invalid_argument`) for a missing or malformed uri or token
     /// file name.
     explicit pod_identity_credentials(options o);
-    ~pod_identity_credentials() override;
-
-    credentials current() override;
-    boost::asio::awaitable<credentials> fetch() override;
-    boost::asio::awaitable<credentials> refresh(credentials const& rejected) override;
-    std::optional<std::chrono::system_clock::time_point> expires_at() const;
-    std::uint64_t fetches() const noexcept;
-
-    struct state;
-
-private:
-    std::shared_ptr<state> state_;
 };
 
 }  // namespace apig
