@@ -4,11 +4,20 @@
 #include "raw_server.hpp"
 #include "retry_detail.hpp"  // test seams
 
+#include <apig/credentials_chain.hpp>
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 namespace asio = boost::asio;
 using apig::test::options_for;
@@ -295,4 +304,82 @@ TEST_CASE("a provider's exception text is one line and keeps no run of the secre
     CHECK(leaked_run(cap.text, sk).empty());
     CHECK(leaked_run(cap.text, ak).empty());
     CHECK(cap.text.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("no failure of credential discovery shows a key, a session token or a pod token") {
+    std::string const ak = "HPUAKD1SC0V3RYS3CR3T";
+    std::string const sk = "SK-discovery-s3cr3t-never-seen-0123456789";
+    std::string const pod = "pod-s3cr3t-token-never-to-be-seen-42";
+    apig::emulator::options eo;
+    eo.instance_count = 5;
+    eo.access_keys = {{.ak = ak, .sk = sk}};
+    eo.metadata.enabled = true;
+    eo.metadata.pod_token = pod;
+    eo.iam_projects = {{"73d69ae0cfcf460190522d06b60f05ad", "cn-north-4"}, {"0b5c2f7e9d1a4c3b8e6f000000000002", "cn-north-4"}};
+    apig::emulator::server srv(eo);
+    auto const dir = std::filesystem::temp_directory_path() / ("apig-secrets-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto const write = [&](std::string const& name, std::string const& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    };
+    captured cap;
+    auto const chain_with = [&](std::map<std::string, std::string> env) {
+        apig::chain_options c;
+        env.try_emplace("HUAWEICLOUD_SDK_CREDENTIALS_FILE", (dir / "absent").string());
+        c.getenv = [env](std::string_view n) -> std::optional<std::string> {
+            auto it = env.find(std::string(n));
+            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+        };
+        c.metadata_endpoint = srv.metadata_endpoint();
+        c.key.log = [&](apig::log_level, std::string_view line) { cap.text.append(line).append("\n"); };
+        return apig::credentials_from_chain(std::move(c));
+    };
+    auto const with_chain = [&](std::shared_ptr<apig::credentials_chain> chain) {
+        auto o = options_for(srv);
+        o.credentials = std::shared_ptr<apig::credentials_provider>(chain);
+        o.retry.max_attempts = 1;
+        for (auto const& w : chain->warnings()) cap.text += w + "\n";
+        return o;
+    };
+
+    srv.metadata_fail_next(1, 500);  // the metadata service fails, then the pod agent refuses
+    fail_once(with_chain(chain_with({{"HC_CONTAINER_CREDENTIALS_FULL_URI", srv.metadata_endpoint() + "/v1/credentials"},
+                                     {"HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", write("pod", pod + "-wrong")}})),
+              cap);
+    // A profile with the key pair and a broken line; then one the server refuses.
+    fail_once(with_chain(chain_with({{"HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+                                      write("broken", "[basic]\nak = " + ak + "\nsk " + sk + "\n")}})),
+              cap);
+    fail_once(with_chain(chain_with(
+                  {{"HUAWEICLOUD_SDK_CREDENTIALS_FILE", write("wrong", "[basic]\nak = " + ak + "\nsk = " + sk + "x\n")}})),
+              cap);
+    // Discovery: IAM refuses the signature, then answers two projects.
+    auto d = options_for(srv, "");
+    d.endpoint.clear();
+    d.region = "xx-secrets-1";
+    ::setenv("HUAWEICLOUD_SDK_REGION_APIG_XX_SECRETS_1", srv.endpoint().c_str(), 1);
+    d.iam_endpoint = srv.endpoint();
+    d.credentials = apig::aksk_credentials{.ak = ak, .sk = sk + "x"};
+    fail_once(d, cap);
+    d.credentials = apig::aksk_credentials{.ak = ak, .sk = sk};
+    d.region = "cn-north-4";
+    ::setenv("HUAWEICLOUD_SDK_REGION_APIG_CN_NORTH_4", srv.endpoint().c_str(), 1);
+    fail_once(d, cap);
+    ::unsetenv("HUAWEICLOUD_SDK_REGION_APIG_XX_SECRETS_1");
+    ::unsetenv("HUAWEICLOUD_SDK_REGION_APIG_CN_NORTH_4");
+    // A metadata key that works, with its log line, then expires on the server's side.
+    fail_once(with_chain(chain_with({})), cap);  // succeeds: its log line is captured
+
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    CHECK(cap.text.find("no credentials found") != std::string::npos);
+    CHECK(cap.text.find("HTTP 401") != std::string::npos);
+    CHECK(cap.text.find("2 projects") != std::string::npos);
+    CHECK(cap.text.find("fetched a temporary key") != std::string::npos);
+    for (std::string const& s : {ak, sk, pod}) {
+        CAPTURE(s);
+        CHECK(cap.text.find(s) == std::string::npos);
+        CHECK(cap.text.find(s.substr(0, 12)) == std::string::npos);
+    }
 }
