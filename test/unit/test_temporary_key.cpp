@@ -91,6 +91,16 @@ TEST_CASE("expires_at: offsets") {
     CHECK(!parse_expires_at("2020-01-08T03:50:07ZZ"));
 }
 
+TEST_CASE("expires_at: an offset cannot bring a time before 1970 (fuzz_credential_bodies)") {
+    // The year is 1970, but the time is 1969-12-31T23:30:00Z (fuzz/regressions/
+    // fuzz_credential_bodies/expires-before-epoch-by-offset).
+    CHECK(!parse_expires_at("1970-01-01T00:30:00+01:00"));
+    CHECK(!parse_expires_at("1970-01-01T00:00:00.999999999+00:01"));
+    CHECK(parse_expires_at("1970-01-01T01:00:00+01:00") == system_clock::time_point{});
+    CHECK(parse_expires_at("1969-12-31T23:00:00-01:00") == std::nullopt);  // the year is checked too
+    CHECK(parse_expires_at("1970-01-01T00:00:00-01:00") == system_clock::time_point{} + hours{1});
+}
+
 TEST_CASE("expires_at: ranges and leap years") {
     CHECK(parse_expires_at("2024-02-29T00:00:00Z") == utc(2024, 2, 29, 0, 0, 0));
     CHECK(!parse_expires_at("2023-02-29T00:00:00Z"));
