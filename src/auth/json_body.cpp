@@ -30,6 +30,8 @@ public:
     static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
     static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
     static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+    /// The longest path in a message (then "...").
+    static constexpr std::size_t max_path = 256;
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
@@ -48,7 +50,8 @@ public:
         frame& top = frames_.back();
         if (!top.keys.insert(key_).second) {
             std::string const where = path();
-            duplicate_ = where + (where.empty() ? "" : ".") + printable(key_, 64);
+            // Made printable and cut once, as a whole: 16 levels of long keys stay one short line.
+            duplicate_ = printable(where + (where.empty() ? "" : ".") + key_, max_path);
             // Any code stops the parser; `duplicate()` tells the caller why.
             ec = boost::json::error::syntax;
             return false;
@@ -96,7 +99,7 @@ private:
             frame const& f = frames_[i];
             if (f.object) {
                 if (!out.empty()) out += '.';
-                out += printable(f.key, 64);
+                out += f.key;
             } else {
                 out += '[' + std::to_string(f.index) + ']';
             }

@@ -20,7 +20,7 @@ inline constexpr std::size_t max_body_depth = 16;
 /// ambiguous). Numbers of any size are accepted (too large ones as doubles). The error is a
 /// phrase that quotes no value: "the response is not JSON (<the parser's reason>)", "the
 /// response is nested more than 16 levels deep", "the response has credential.secret twice"
-/// (the path of the key, its names made printable and cut).
+/// (the path of the key, made printable and cut at 256 bytes).
 std::variant<boost::json::value, std::string> parse_body(std::string_view body);
 
 /// `value`'s JSON type as a phrase for messages: "an object", "a number", "null", ...

@@ -129,6 +129,8 @@ std::optional<system_clock::time_point> parse_expires_at(std::string_view s) {
     // A time in another zone is that much ahead of UTC: subtract the offset. In seconds first:
     // system_clock may count nanoseconds in 64 bits, which end in 2262.
     sys_seconds const whole = sys_days{date} + hours{h} + minutes{mi} + seconds{sec} - offset;
+    // The year is checked before the offset: 1970-01-01T00:30:00+01:00 is a time before 1970.
+    if (whole < sys_seconds{}) return std::nullopt;
     auto const last = floor<seconds>(system_clock::time_point::max()) - seconds{1};
     if (whole >= last) return system_clock::time_point::max();
     return time_point_cast<system_clock::duration>(whole) + duration_cast<system_clock::duration>(fraction);

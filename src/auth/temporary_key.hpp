@@ -23,7 +23,8 @@ struct temporary_key {
 /// (any number of digits, 0..9 kept) is optional, and so is the `Z` (UTC is assumed); an
 /// offset `+00:00` is accepted, another offset is applied. Checks every field's range (month
 /// 1..12, day within the month, leap years, hour 0..23, minute 0..59, second 0..60) and the
-/// year (1970..9999). nullopt for anything else. A time later than `system_clock` can hold
+/// year (1970..9999), and that the time (the offset applied) is not before
+/// 1970-01-01T00:00:00Z. nullopt for anything else. A time later than `system_clock` can hold
 /// (past 2262 where it counts nanoseconds in 64 bits) is `system_clock::time_point::max()`.
 std::optional<std::chrono::system_clock::time_point> parse_expires_at(std::string_view text);
 

@@ -91,6 +91,16 @@ TEST_CASE("expires_at: offsets") {
     CHECK(!parse_expires_at("2020-01-08T03:50:07ZZ"));
 }
 
+TEST_CASE("expires_at: an offset cannot bring a time before 1970 (fuzz_credential_bodies)") {
+    // The year is 1970, but the time is 1969-12-31T23:30:00Z (fuzz/regressions/
+    // fuzz_credential_bodies/expires-before-epoch-by-offset).
+    CHECK(!parse_expires_at("1970-01-01T00:30:00+01:00"));
+    CHECK(!parse_expires_at("1970-01-01T00:00:00.999999999+00:01"));
+    CHECK(parse_expires_at("1970-01-01T01:00:00+01:00") == system_clock::time_point{});
+    CHECK(parse_expires_at("1969-12-31T23:00:00-01:00") == std::nullopt);  // the year is checked too
+    CHECK(parse_expires_at("1970-01-01T00:00:00-01:00") == system_clock::time_point{} + hours{1});
+}
+
 TEST_CASE("expires_at: ranges and leap years") {
     CHECK(parse_expires_at("2024-02-29T00:00:00Z") == utc(2024, 2, 29, 0, 0, 0));
     CHECK(!parse_expires_at("2023-02-29T00:00:00Z"));
@@ -237,6 +247,17 @@ TEST_CASE("metadata key: a key given twice is refused, naming its path") {
     CHECK(metadata_error(good_metadata().substr(0, good_metadata().size() - 1) + R"(, "credential": {}})") ==
           "the response has credential twice");
     CHECK(metadata_error(R"({"a": [0, {"b": 1, "b": 2}]})") == "the response has a[1].b twice");
+    // The path is made printable and cut as a whole (fuzz_credential_bodies: 16 levels of long
+    // keys made a 1.1 KB message; fuzz/regressions/fuzz_credential_bodies/duplicate-key-deep-long-path).
+    std::string deep = "{";
+    for (int i = 0; i < 15; ++i) deep += "\"" + std::string(70, 'K') + std::to_string(i) + "\": {";
+    deep += "\"k\\u0007\": 1, \"k\\u0007\": 2" + std::string(16, '}');
+    auto const deep_error = metadata_error(deep);
+    CHECK(deep_error.size() == std::string("the response has ").size() + 256 + 3 + std::string(" twice").size());
+    CHECK(deep_error.rfind("the response has " + std::string(70, 'K') + "0." + std::string(70, 'K') + "1.", 0) == 0);
+    CHECK(deep_error.find("....") == std::string::npos);
+    std::string shallow = R"({"a": {"k\u0007": 1, "k\u0007": 2}})";
+    CHECK(metadata_error(shallow) == "the response has a.k? twice");
     // The same key in different objects is not a repeat.
     auto const siblings = R"({"a": {"access": 1}, "b": [{"access": 2}, {"access": 3}], "credential": {"access": ")" +
                           std::string(ak) + R"(", "secret": ")" + std::string(sk) + R"(", "securitytoken": ")" +
