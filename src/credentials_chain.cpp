@@ -90,13 +90,13 @@ struct credentials_chain::state {
     }
 
     void read_environment() {
-        environment_credentials env = credentials_from(getenv);
-        for (auto& w : env.warnings) warnings.push_back(std::move(w));
-        env_project_id = env.project_id;
         if (!opts.use_environment) {
             why_not.push_back("environment: not tried (chain_options::use_environment is off)");
             return;
         }
+        environment_credentials env = credentials_from(getenv);
+        for (auto& w : env.warnings) warnings.push_back(std::move(w));
+        env_project_id = env.project_id;
         using kind = environment_credentials::kind;
         std::string const what = apig::describe(env);
         switch (env.chosen) {

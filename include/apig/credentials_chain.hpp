@@ -89,8 +89,10 @@ public:
     /// Resolves the chain if no source was chosen yet, then the chosen source's `fetch()`.
     boost::asio::awaitable<credentials> fetch() override;
     boost::asio::awaitable<credentials> refresh(credentials const& rejected) override;
-    /// The chosen source's project id and IAM endpoint: HUAWEICLOUD_SDK_PROJECT_ID for the
-    /// environment, the profile's `project_id` and `iam_endpoint`; empty before a choice.
+    /// The chosen source's project id and IAM endpoint: the profile's `project_id` and
+    /// `iam_endpoint`; for every source whose own project id is empty (the environment, the
+    /// metadata service, pod identity, a profile without one), HUAWEICLOUD_SDK_PROJECT_ID
+    /// (unless `use_environment` is off). Empty before a choice.
     credentials_settings settings() override;
 
     /// Resolves the chain (if not yet) and says which source won; throws as `fetch()` does.

@@ -178,11 +178,11 @@ TEST_CASE("chain: HOME's ~/.huaweicloud/credentials when HUAWEICLOUD_SDK_CREDENT
 
 TEST_CASE("chain: the ECS metadata service's temporary key, when neither the environment nor a profile has one") {
     apig::emulator::server srv(emulator_with_metadata());
-    auto o = chain_over({});
+    auto o = chain_over({{"HUAWEICLOUD_SDK_PROJECT_ID", project}});
     o.metadata_endpoint = srv.metadata_endpoint();
     auto chain = apig::credentials_from_chain(o);
     CHECK_FALSE(chain->source());  // not before the first fetch
-    auto const p = list_with(srv, chain);
+    auto const p = list_with(srv, chain, "");  // HUAWEICLOUD_SDK_PROJECT_ID serves every source
     CHECK(p.instances.size() == 10);
     CHECK(chain->source() == apig::credentials_source::metadata);
     CHECK(chain->describe().find(srv.metadata_endpoint()) != std::string::npos);
