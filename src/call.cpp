@@ -210,6 +210,10 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         if (step.log) log(step.log->level, step.log->text);
         switch (step.what) {
         case kind::get_credentials: {
+            if (!provider) {  // no coroutine frame for fixed credentials: this is every call's path
+                step = fsm.on_credentials(fixed);
+                break;
+            }
             auto c = co_await current_credentials();
             step = fsm.on_credentials(std::move(c));
             break;
