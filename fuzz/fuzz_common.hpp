@@ -36,6 +36,19 @@ inline bool same_decode_error(std::string_view whole, std::string_view chunked) 
     return !strict() && is_invalid_json(whole) && is_invalid_json(chunked);
 }
 
+/// Whether a string from the input looks like a credential a client could hold, so that the
+/// harnesses may treat it as a secret: 8+ characters of [A-Za-z0-9+/=_.-], not ending in '.'
+/// (which the "..." of a cut text could complete), and not the marker "redacted".
+inline bool credential_like(std::string_view s) {
+    if (s.size() < 8 || s.back() == '.' || s == "redacted") return false;
+    for (unsigned char c : s) {
+        bool const ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '+' || c == '/' || c == '=' || c == '_' || c == '.' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 /// The fuzzer's input read as a sequence of choices: bytes (0 once it is used up) and pieces.
 struct reader {
     std::string_view in;

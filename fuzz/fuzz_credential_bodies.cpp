@@ -66,16 +66,6 @@ using apig::fuzz::reader;
 constexpr std::size_t max_error = 1024;
 constexpr std::string_view origin = "/home/fuzz/.huaweicloud/credentials";
 
-bool credential_like(std::string_view s) {
-    if (s.size() < 8 || s.back() == '.' || s == "redacted") return false;
-    for (unsigned char c : s) {
-        bool const ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '+' || c == '/' || c == '=' || c == '_' || c == '.' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 bool has_control(std::string_view s) {
     for (unsigned char c : s)
         if (c < 0x20 || c == 0x7f) return true;
@@ -170,7 +160,7 @@ exposure json_exposure(bj::value const& dom) {
             auto const* v = inner ? inner->if_contains(f.name) : nullptr;
             if (!v || !v->is_string()) continue;
             std::string_view const value = apig::auth::trim(sv(v->get_string()));
-            if (!credential_like(value)) continue;
+            if (!apig::fuzz::credential_like(value)) continue;
             x.secrets.emplace_back(value);
             secret_values.push_back(v);
         }
@@ -196,7 +186,7 @@ exposure profile_exposure(std::string_view text) {
         std::string_view value = apig::auth::trim(line.substr(sep + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
         value = apig::auth::trim(value);
-        if (credential_like(value)) x.secrets.emplace_back(value);
+        if (apig::fuzz::credential_like(value)) x.secrets.emplace_back(value);
     }
     return x;
 }

@@ -52,16 +52,6 @@ unsigned status_of(unsigned b) {
     return 100 + (b - 128) * 7;  // 100..989
 }
 
-bool credential_like(std::string_view s) {
-    if (s.size() < 8 || s.back() == '.' || s == "redacted") return false;
-    for (unsigned char c : s) {
-        bool const ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '+' || c == '/' || c == '=' || c == '_' || c == '.' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 bool valid_utf8(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
@@ -133,7 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     // error_from_response.
     std::array<std::string_view, 4> secrets{"MIIFakeT0ken-xyz+/=0123456789abcdef", "",
                                             "AKFUZZ0123456789ABCD", ""};
-    if (credential_like(input_secret)) secrets[3] = input_secret;
+    if (apig::fuzz::credential_like(input_secret)) secrets[3] = input_secret;
     apig::error_info const e = apig::error_from_response(status, reason, body, request_id, secrets);
 
     if (e.code != apig::errc_from_http_status(status)) fail("wrong error code");
