@@ -4,6 +4,7 @@
 
 #include "auth/expiring_key.hpp"
 #include "auth/signer.hpp"
+#include "auth/small_file.hpp"
 #include "auth/temporary_key.hpp"
 #include "error_detail.hpp"
 #include "http/oneshot.hpp"
@@ -11,9 +12,6 @@
 
 #include <boost/url/parse.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
@@ -195,28 +193,16 @@ token_read read_token_file(std::string const& path) {
         return name + ": " + std::string(what) + ": " + m;
     };
     // Non-blocking, so that a FIFO in its place cannot hang the fetch; a regular file only.
-    int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) return fail(sys(errno, "cannot open it"));
-    struct closer {
-        int fd;
-        ~closer() { ::close(fd); }
-    } c{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return fail(sys(errno, "cannot read it"));
-    if (!S_ISREG(st.st_mode)) return fail(name + " is not a regular file");
-    std::string content;
-    char buf[4096];
-    for (;;) {
-        ssize_t const n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail(sys(errno, "cannot read it"));
-        }
-        if (n == 0) break;
-        content.append(buf, static_cast<std::size_t>(n));
-        if (content.size() > max_token_file_bytes)
-            return fail(name + " is larger than " + std::to_string(max_token_file_bytes / 1024) + " KiB");
+    auth::small_file f = auth::read_small_file(path, max_token_file_bytes);
+    switch (f.failed) {
+    case auth::small_file::failure::none: break;
+    case auth::small_file::failure::open: return fail(sys(f.error, "cannot open it"));
+    case auth::small_file::failure::stat: return fail(sys(f.error, "cannot read it"));
+    case auth::small_file::failure::not_regular: return fail(name + " is not a regular file");
+    case auth::small_file::failure::too_large:
+        return fail(name + " is larger than " + std::to_string(max_token_file_bytes / 1024) + " KiB");
     }
+    std::string const& content = f.content;
     auto const token = auth::trim(content);
     if (token.empty()) return fail(name + " is empty");
     if (!auth::header_value_ok(token)) return fail(name + " holds a control character (it must be one line of text)");

@@ -3,6 +3,7 @@
 
 #include "error_detail.hpp"
 #include "signer.hpp"
+#include "small_file.hpp"
 
 #include <array>
 #include <cerrno>
@@ -11,9 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace apig::auth {
 namespace {
@@ -83,19 +82,6 @@ std::string_view not_regular(mode_t mode) noexcept {
 
 std::string too_large() { return "is larger than " + std::to_string(max_profile_size / 1024) + " KiB"; }
 
-class fd_guard {
-public:
-    explicit fd_guard(int fd) noexcept : fd_(fd) {}
-    fd_guard(fd_guard const&) = delete;
-    fd_guard& operator=(fd_guard const&) = delete;
-    ~fd_guard() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
 
 }  // namespace
 
@@ -191,41 +177,24 @@ profile_result load_profile(std::string const& path) {
     if (auto why = not_regular(st.st_mode); !why.empty()) return failed(path, std::string(why));
     if (static_cast<std::uintmax_t>(st.st_size) > max_profile_size) return failed(path, too_large());
 
-    int fd = -1;
-    do {
-        fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        int const e = errno;
-        if (e == ENOENT) return failed(path, "not found");
-        return failed(path, "cannot be read: " + errno_text(e));
+    small_file f = read_small_file(path, max_profile_size);
+    switch (f.failed) {
+    case small_file::failure::none: break;
+    case small_file::failure::open:
+        if (f.error == ENOENT) return failed(path, "not found");
+        return failed(path, "cannot be read: " + errno_text(f.error));
+    case small_file::failure::stat: return failed(path, "cannot be read: " + errno_text(f.error));
+    case small_file::failure::not_regular: return failed(path, std::string(not_regular(f.mode)));
+    case small_file::failure::too_large: return failed(path, too_large());
     }
-    fd_guard const guard(fd);
-    if (::fstat(fd, &st) != 0) return failed(path, "cannot be read: " + errno_text(errno));
-    if (auto why = not_regular(st.st_mode); !why.empty()) return failed(path, std::string(why));
-    if (static_cast<std::uintmax_t>(st.st_size) > max_profile_size) return failed(path, too_large());
 
     std::string warning;
-    if ((st.st_mode & 077) != 0) {
+    if ((f.mode & 077) != 0) {
         char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(f.mode & 07777));
         warning = shown(path) + " is readable by group or others (mode " + mode + "); run chmod 600 " + shown(path);
     }
-
-    // Read one byte more than allowed: the file may have grown since fstat.
-    std::string text(max_profile_size + 1, '\0');
-    std::size_t got = 0;
-    while (got < text.size()) {
-        ssize_t const n = ::read(fd, text.data() + got, text.size() - got);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return failed(path, "cannot be read: " + errno_text(errno));
-        }
-        if (n == 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    if (got > max_profile_size) return failed(path, too_large());
-    text.resize(got);
+    std::string const& text = f.content;
 
     profile_result r = parse_profile(text, path);
     if (!warning.empty()) r.warnings.insert(r.warnings.begin(), std::move(warning));
