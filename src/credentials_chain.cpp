@@ -148,21 +148,16 @@ struct credentials_chain::state {
             why = why_not;
         }
         if (opts.use_metadata) {
-            std::shared_ptr<metadata_credentials> p;
-            std::exception_ptr failure;
-            try {
-                p = std::make_shared<metadata_credentials>(
+            auto make = [&] {
+                return std::make_shared<metadata_credentials>(
                     metadata_credentials::options{.endpoint = opts.metadata_endpoint, .key = opts.key});
-                (void)co_await p->fetch();
-            } catch (...) {
-                failure = std::current_exception();
-            }
-            if (!failure) {
-                adopt(credentials_source::metadata, p,
-                      "ECS metadata service " + printable(opts.metadata_endpoint, 256) + " (temporary access key)");
-                co_return credentials_source::metadata;
-            }
-            why.push_back("ECS metadata service: " + without_prefix(why_of(failure), "metadata service "));
+            };
+            // Named first: g++ 12 destroys the temporaries of a full expression holding a
+            // co_await twice.
+            std::string what = "ECS metadata service " + printable(opts.metadata_endpoint, 256);
+            bool const found = co_await try_source(credentials_source::metadata, make, std::move(what),
+                                                   "ECS metadata service: ", "metadata service ", why);
+            if (found) co_return credentials_source::metadata;
         } else {
             why.push_back("ECS metadata service: not tried (chain_options::use_metadata is off)");
         }
@@ -174,28 +169,43 @@ struct credentials_chain::state {
             } else if (!file || file->empty()) {
                 why.push_back("pod identity: " + std::string(env_pod_token_file) + " is not set");
             } else {
-                std::shared_ptr<pod_identity_credentials> p;
-                std::exception_ptr failure;
-                try {
+                auto make = [&] {
                     pod_identity_credentials::options po{.uri = *uri, .token_file = *file, .tls = opts.pod_identity_tls};
                     po.key = opts.key;
                     if (opts.key.timeout == temporary_key_options{}.timeout) po.key.timeout = std::chrono::seconds(10);
-                    p = std::make_shared<pod_identity_credentials>(std::move(po));
-                    (void)co_await p->fetch();
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (!failure) {
-                    adopt(credentials_source::pod_identity, p,
-                          "pod identity agent " + printable(*uri, 256) + " (temporary access key)");
-                    co_return credentials_source::pod_identity;
-                }
-                why.push_back("pod identity: " + without_prefix(why_of(failure), "pod identity agent "));
+                    return std::make_shared<pod_identity_credentials>(std::move(po));
+                };
+                std::string what = "pod identity agent " + printable(*uri, 256);
+                bool const found = co_await try_source(credentials_source::pod_identity, make, std::move(what),
+                                                       "pod identity: ", "pod identity agent ", why);
+                if (found) co_return credentials_source::pod_identity;
             }
         } else {
             why.push_back("pod identity: not tried (chain_options::use_pod_identity is off)");
         }
         co_return make_error(errc::credentials_unavailable, "no credentials found: " + joined(why));
+    }
+
+    // One network source: the provider `make` builds (its constructor may throw) is asked for
+    // a key; with one, it becomes the chain's source (true). Else its reason goes to `why`,
+    // after `label`, without the provider's own `prefix` (its messages start with its name).
+    template <class Make>
+    asio::awaitable<bool> try_source(credentials_source s, Make make, std::string what, std::string_view label,
+                                     std::string_view prefix, std::vector<std::string>& why) {
+        std::shared_ptr<credentials_provider> p;
+        std::exception_ptr failure;
+        try {
+            p = make();
+            (void)co_await p->fetch();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            why.push_back(std::string(label) + without_prefix(why_of(failure), prefix));
+            co_return false;
+        }
+        adopt(s, std::move(p), std::move(what) + " (temporary access key)");
+        co_return true;
     }
 
     void adopt(credentials_source s, std::shared_ptr<credentials_provider> p, std::string description_) {
