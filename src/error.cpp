@@ -31,6 +31,7 @@ public:
         case errc::credentials_unavailable: return "credentials unavailable";
         case errc::walk_stalled: return "walk stalled: pages bring no new instance";
         case errc::walk_limit_exceeded: return "walk limit exceeded";
+        case errc::proxy_error: return "the proxy refused the tunnel";
         }
         return "unknown apig error";
     }

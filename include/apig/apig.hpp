@@ -11,7 +11,9 @@
 #include <apig/observability.hpp>
 #include <apig/options.hpp>
 #include <apig/pager.hpp>
+#include <apig/proxy.hpp>
 #include <apig/region.hpp>
 #include <apig/retry.hpp>
 #include <apig/temporary_credentials.hpp>
+#include <apig/tls_options.hpp>
 #include <apig/version.hpp>

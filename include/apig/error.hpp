@@ -82,6 +82,14 @@ enum class errc {
     /// its value and what was seen. Every page received before was handed out first. Not
     /// retried.
     walk_limit_exceeded,
+    /// The proxy (`client_options::proxy`) refused to open the tunnel: its CONNECT answer
+    /// was not 2xx. `error_info::http_status` is the proxy's status (407: proxy
+    /// authentication required or refused; 403: the proxy does not allow the target; 502,
+    /// 503, 504: the proxy could not reach the target, retried like the API's 5xx when
+    /// listed in `retry_policy::retry_statuses`); the message names the proxy, the target and
+    /// the proxy's reason (made printable). Reaching the proxy itself fails as any connection
+    /// does (`connect_failed`, `timed_out`, ...), the message naming the proxy.
+    proxy_error,
 };
 
 /// The error category of `apig::errc` (name "apig").

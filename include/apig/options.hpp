@@ -2,7 +2,9 @@
 
 #include <apig/credentials.hpp>
 #include <apig/observability.hpp>
+#include <apig/proxy.hpp>
 #include <apig/retry.hpp>
+#include <apig/tls_options.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -13,21 +15,6 @@
 #include <vector>
 
 namespace apig {
-
-/// How the client checks the server. Verification is on unless `insecure_skip_verify` is set.
-struct tls_options {
-    /// Trust the system's CA store (OpenSSL's default paths). Default: true.
-    bool use_system_trust_store = true;
-    /// A PEM file of extra trusted CAs. Default: none.
-    std::string ca_file{};
-    /// PEM text of extra trusted CAs (e.g. a private CA). Default: none.
-    std::string ca_pem{};
-    /// Name sent as SNI and checked against the certificate. Default: the endpoint's host.
-    std::string server_name{};
-    /// Accept any certificate and host name. Only for tests against a server you control;
-    /// never the default. Default: false.
-    bool insecure_skip_verify = false;
-};
 
 /// The client's connections. Like Boost.MySQL's pool_params: each default is what a service
 /// would pick without measuring.
