@@ -65,7 +65,7 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
     r.reused = lease.reused();
     if (e) {
         add_request_id(e, r.out.request_id, secrets);
-        e.http_status = r.out.status;
+        if (e.http_status == 0) e.http_status = r.out.status;  // a proxy's refusal has its own
         r.error = std::move(e);
     } else if (r.out.status != 200) {
         r.error = error_from_response(r.out.status, r.out.reason, r.out.error_text, {}, secrets);

@@ -126,7 +126,9 @@ asio::awaitable<std::variant<std::string, error_info>> client::impl::find_projec
                                      .verify = !opts.tls.insecure_skip_verify,
                                      .timeout = opts.timeouts.attempt,
                                      .clock = [self = shared_from_this()] { return self->now(); },
-                                     .keep_alive = shared_from_this()};
+                                     .keep_alive = shared_from_this(),
+                                     .proxy = proxy,
+                                     .proxy_tls = proxy_ctx.get()};
     co_return co_await detail::discover_project(std::move(lookup));
 }
 

@@ -9,6 +9,7 @@
 #include "error_detail.hpp"
 #include "http/connection.hpp"
 #include "http/pool.hpp"
+#include "http/proxy.hpp"
 #include "http/tls.hpp"
 #include "auth/authorize.hpp"
 #include "auth/iam.hpp"
@@ -84,6 +85,39 @@ http::target_host parse_endpoint(std::string const& endpoint, tls_options const&
     t.tls_name = tls.server_name;
     t.verify = !tls.insecure_skip_verify;
     return t;
+}
+
+// The proxy of `o.proxy`, checked; null when none is set.
+std::shared_ptr<http::proxy_route const> configured_proxy(client_options const& o) {
+    if (!o.proxy.enabled()) return nullptr;
+    auto parsed = http::parse_proxy(o.proxy);
+    if (auto const* why = std::get_if<std::string>(&parsed)) throw_invalid_argument(*why);
+    return std::make_shared<http::proxy_route const>(std::get<http::proxy_route>(std::move(parsed)));
+}
+
+// The endpoint (as parse_endpoint), through `proxy` unless its no_proxy list names the
+// endpoint's host. An http:// endpoint is not proxied (refused when the proxy applies to it):
+// its requests would go to the proxy in absolute form, in clear text, and the API is https
+// only; a test server on http:// is reached directly by naming it in no_proxy.
+http::target_host proxied_endpoint(client_options const& o, std::shared_ptr<http::proxy_route const> const& proxy) {
+    auto t = parse_endpoint(o.endpoint, o.tls, o.allow_insecure_http);
+    if (!proxy || http::bypasses(*proxy, t.host)) return t;
+    if (!t.tls)
+        throw_invalid_argument("endpoint '" + printable(o.endpoint, 256) +
+                               "': an http:// endpoint is not sent through a proxy (proxy.url is set); "
+                               "use https://, or name its host in proxy.no_proxy");
+    t.proxy = proxy;
+    return t;
+}
+
+// The TLS context for an https:// proxy, made from proxy.tls; null for none or an http:// one.
+std::unique_ptr<asio::ssl::context> proxy_context(std::shared_ptr<http::proxy_route const> const& proxy) {
+    if (!proxy || !proxy->tls) return nullptr;
+    try {
+        return std::make_unique<asio::ssl::context>(http::make_client_context(proxy->tls_opts));
+    } catch (api_error const& e) {
+        throw_invalid_argument(std::string("proxy.tls: ") + e.info().message);
+    }
 }
 
 // Jitter: the test seam's, else uniform in [0, 1) from the client's generator (on the strand).
@@ -199,10 +233,13 @@ client::impl::impl(asio::any_io_executor e, client_options o)
     : ex(std::move(e)),
       strand(o.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex),
       opts(std::move(o)),
-      host(parse_endpoint(opts.endpoint, opts.tls, opts.allow_insecure_http)),
+      proxy(configured_proxy(opts)),
+      host(proxied_endpoint(opts, proxy)),
       ctx(http::make_client_context(opts.tls)),
+      proxy_ctx(proxy_context(proxy)),
       pool(strand, ctx,
-           {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection},
+           {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection,
+            proxy_ctx.get()},
            counters),
       budget(opts.shared_retry_budget ? opts.shared_retry_budget
                                       : std::make_shared<retry_budget>(opts.retry_budget)),

@@ -93,8 +93,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // client_options::thread_safe is false (the caller runs the executor on one thread).
     boost::asio::any_io_executor strand;
     client_options opts;
+    // The proxy (client_options::proxy) for the API and IAM, each unless no_proxy names its
+    // host; null: none.
+    std::shared_ptr<http::proxy_route const> proxy;
     http::target_host host;
     boost::asio::ssl::context ctx;
+    std::unique_ptr<boost::asio::ssl::context> proxy_ctx;  // an https:// proxy's (see proxy_options::tls)
     http::pool_counters counters;
     std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0}, refreshes{0};
     std::shared_ptr<credentials_provider> provider;  // null: `fixed` is used

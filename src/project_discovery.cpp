@@ -68,7 +68,9 @@ asio::awaitable<result> lookup(discovery_request const& r) {
                               .verify = r.verify,
                               .timeout = r.timeout,
                               .max_body_bytes = std::size_t{1} << 20,
-                              .what = "IAM (" + printable(host, 128) + ", project discovery)"};
+                              .what = "IAM (" + printable(host, 128) + ", project discovery)",
+                              .proxy = r.proxy,
+                              .proxy_tls = r.proxy_tls};
     for (auto const& h : headers) req.headers.push_back(h);
     auto [err, resp] = co_await http::exchange_once(co_await asio::this_coro::executor, req);
     auto const secrets = auth::secrets(c);

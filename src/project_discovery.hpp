@@ -22,6 +22,10 @@
 #include <variant>
 #include <vector>
 
+namespace apig::http {
+struct proxy_route;
+}
+
 namespace apig::detail {
 
 /// The project among IAM's answer for `region`: the one project, or `errc::invalid_argument`
@@ -41,6 +45,8 @@ struct discovery_request {
     std::chrono::milliseconds timeout{};
     std::function<std::chrono::system_clock::time_point()> clock;  // for X-Sdk-Date
     std::shared_ptr<void> keep_alive;  // holds `tls` (the client's state) while the lookup runs
+    std::shared_ptr<http::proxy_route const> proxy{};  // the client's proxy, or null
+    boost::asio::ssl::context* proxy_tls = nullptr;     // an https:// proxy's context (kept alive too)
 };
 
 /// The project for (creds.ak, region): from the process cache, else from the lookup in

@@ -315,7 +315,9 @@ retry_verdict classify_rules(retry_policy const& p, error_info const& e) {
     if (ec == errc::tls_verification_failed || ec == errc::invalid_argument ||
         ec == errc::response_too_large)
         return retry_verdict::not_retryable;
-    if (e.http_status != 0 && is_http_status_errc(ec)) {
+    // A proxy's refusal of the tunnel is judged by its status like the API's (502, 503, 504:
+    // the proxy could not reach the API; 407 and 403 are not listed).
+    if (e.http_status != 0 && (is_http_status_errc(ec) || ec == errc::proxy_error)) {
         bool const listed = std::find(p.retry_statuses.begin(), p.retry_statuses.end(),
                                       e.http_status) != p.retry_statuses.end();
         return listed ? retry_verdict::retry : retry_verdict::not_retryable;

@@ -87,6 +87,19 @@ struct client_options {
     /// no control characters); a provider's are checked before each attempt.
     client_credentials credentials{};
     tls_options tls{};
+    /// A forward proxy for the API's connections (and IAM project discovery's): each
+    /// connection is a `CONNECT host:port` tunnel through it, opened once per connection (and
+    /// kept alive with it), with `Proxy-Authorization: Basic` when a user is set; the API's
+    /// TLS runs inside the tunnel, checked against the endpoint's name (`tls`), never the
+    /// proxy's. Reaching the proxy (resolve, TCP, an https:// proxy's TLS handshake) and its
+    /// answer to CONNECT are bounded by `timeouts.connect`; the API's handshake by
+    /// `timeouts.handshake`. A refusal is `errc::proxy_error` (502, 503 and 504 retried like
+    /// the API's). An endpoint whose host `proxy.no_proxy` names is reached directly. An
+    /// http:// endpoint (`allow_insecure_http`) is never sent through a proxy: the
+    /// constructor refuses it unless `no_proxy` names it. Default: none; `proxy_from_env()`
+    /// gives what curl would use. The proxy's credentials are secrets: never logged, never
+    /// in a message.
+    proxy_options proxy{};
     /// Accept an `http://` endpoint: plain TCP, the token or signature readable by anyone on
     /// the path. Only for a test server or a local proxy you control. Default: false.
     bool allow_insecure_http = false;

@@ -2,8 +2,10 @@
 
 #include "error_detail.hpp"
 #include "http/page_body.hpp"
+#include "http/proxy.hpp"
 #include "http/read_response.hpp"
 #include "http/tls.hpp"
+#include "http/tunnel.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -52,8 +54,9 @@ std::optional<std::string_view> foreign_content_encoding(bhttp::fields const& h)
     return std::nullopt;
 }
 
-connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
-    : stream_(std::move(ex), ctx) {
+connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx, asio::ssl::context* proxy_ctx)
+    : stream_(std::move(ex), proxy_ctx ? *proxy_ctx : ctx) {
+    if (proxy_ctx) inner_ = std::make_unique<tunnelled_tls_stream>(tls_layer(stream_), ctx);
     // Beast reads at most the buffer's free capacity at a time: a buffer grown only as far
     // as a response header needs would read a 200 KB page in a hundred small pieces, each a
     // full trip through the TLS stream's machinery. A buffer that takes a whole TLS record
@@ -62,17 +65,26 @@ connection::connection(asio::any_io_executor ex, asio::ssl::context& ctx)
     buffer_.max_size(read_buffer_bytes);
 }
 
-bool connection::buffered() noexcept {
-    if (buffer_.size() != 0) return true;
-    if (!tls_) return false;
-    // Decrypted or still encrypted in OpenSSL's record layer, or written by Asio into the BIO
-    // pair OpenSSL reads from. (Asio reads the socket only when OpenSSL asks for more, and the
-    // BIO pair always has room for more than a record: bytes that arrived with a response's
-    // last record are in one of these places, or still in the socket.)
-    SSL* ssl = stream_.native_handle();
+namespace {
+
+// Decrypted or still encrypted in OpenSSL's record layer, or written by Asio into the BIO
+// pair OpenSSL reads from. (Asio reads the socket only when OpenSSL asks for more, and the
+// BIO pair always has room for more than a record: bytes that arrived with a response's last
+// record are in one of these places, or still in the socket.)
+bool tls_holds_bytes(SSL* ssl) noexcept {
     if (SSL_has_pending(ssl) == 1) return true;
     BIO* in = SSL_get_rbio(ssl);
     return in != nullptr && BIO_ctrl_pending(in) > 0;
+}
+
+}  // namespace
+
+bool connection::buffered() noexcept {
+    if (buffer_.size() != 0) return true;
+    if (!tls_) return false;
+    // Through an https:// proxy, bytes may wait in either TLS layer.
+    if (inner_ && tls_holds_bytes(inner_->native_handle())) return true;
+    return tls_holds_bytes(stream_.native_handle());
 }
 
 bool connection::only_close_notify() noexcept {
@@ -80,7 +92,9 @@ bool connection::only_close_notify() noexcept {
     // Let OpenSSL process the records it holds, without Asio: application data makes
     // SSL_peek return it; a close_notify ends in SSL_ERROR_ZERO_RETURN. The connection is
     // closed right after, whatever this finds, so nothing OpenSSL might want to send matters.
-    SSL* ssl = stream_.native_handle();
+    // (Through an https:// proxy, a close_notify still held by the outer layer is not seen:
+    // such a close counts as unrequested bytes. Either way the connection is closed.)
+    SSL* ssl = inner_ ? inner_->native_handle() : stream_.native_handle();
     ERR_clear_error();
     char byte = 0;
     int const n = SSL_peek(ssl, &byte, 1);
@@ -113,21 +127,27 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
                                                 step_limit const& handshake_limit) {
     using namespace boost::asio::experimental::awaitable_operators;
     host_ = t.host + ":" + t.port;
+    proxy_route const* const proxy = t.proxy.get();
+    // Where the socket goes, and how failures to get there name it.
+    std::string const& dial_host = proxy ? proxy->host : t.host;
+    std::string const& dial_port = proxy ? proxy->port : t.port;
+    std::string const peer = proxy ? "proxy " + proxy->host_port : host_;
     auto& tcp = beast::get_lowest_layer(stream_);
 
     // The resolver has no timeout of its own: it races a timer.
     asio::ip::tcp::resolver resolver(stream_.get_executor());
     asio::steady_timer timer(stream_.get_executor(), connect_limit.at);
-    auto raced = co_await (resolver.async_resolve(t.host, t.port, use_tuple) || timer.async_wait(use_tuple));
+    auto raced = co_await (resolver.async_resolve(dial_host, dial_port, use_tuple) || timer.async_wait(use_tuple));
+    std::string const resolving = "resolving " + std::string(proxy ? "proxy " : "") + dial_host;
     if (raced.index() == 1) {
         auto [tec] = std::get<1>(raced);
-        if (is_abort(tec)) co_return make_error(tec, "resolving " + t.host + ": cancelled");
-        co_return make_error(errc::timed_out, "resolving " + t.host + ": timed out (" + connect_limit.name + ")");
+        if (is_abort(tec)) co_return make_error(tec, resolving + ": cancelled");
+        co_return make_error(errc::timed_out, resolving + ": timed out (" + connect_limit.name + ")");
     }
     auto [rec, results] = std::get<0>(std::move(raced));
     if (rec) {
-        if (is_abort(rec)) co_return make_error(rec, "resolving " + t.host + ": cancelled");
-        co_return make_error(errc::resolve_failed, "resolving " + t.host + ": " + rec.message());
+        if (is_abort(rec)) co_return make_error(rec, resolving + ": cancelled");
+        co_return make_error(errc::resolve_failed, resolving + ": " + rec.message());
     }
 
     tcp.expires_at(connect_limit.at);
@@ -135,9 +155,9 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
     if (cec) {
         close();
         if (is_error(cec, beast::error::timeout))
-            co_return make_error(errc::timed_out, "connecting to " + host_ + ": timed out (" + connect_limit.name + ")");
-        if (is_abort(cec)) co_return make_error(cec, "connecting to " + host_ + ": cancelled");
-        co_return make_error(errc::connect_failed, "connecting to " + host_ + ": " + cec.message());
+            co_return make_error(errc::timed_out, "connecting to " + peer + ": timed out (" + connect_limit.name + ")");
+        if (is_abort(cec)) co_return make_error(cec, "connecting to " + peer + ": cancelled");
+        co_return make_error(errc::connect_failed, "connecting to " + peer + ": " + cec.message());
     }
     tcp.socket().set_option(asio::ip::tcp::no_delay(true));
     tls_ = t.tls;
@@ -147,28 +167,58 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
         co_return error_info{};
     }
 
-    std::string const& name = t.tls_name.empty() ? t.host : t.tls_name;
-    if (!configure_connection(stream_.native_handle(), name, t.verify)) {
-        close();
-        co_return invalid_argument("TLS server name '" + name + "' was refused by OpenSSL");
+    if (proxy) {
+        error_info e;
+        std::string const authority = connect_authority(t.host, t.port);
+        if (proxy->tls) {
+            // TLS to the proxy, checked against the proxy's name, within the connect limit.
+            target_host proxy_host;
+            proxy_host.host = proxy->host;
+            proxy_host.port = proxy->port;
+            proxy_host.tls_name = proxy->tls_opts.server_name;
+            proxy_host.verify = !proxy->tls_opts.insecure_skip_verify;
+            e = co_await handshake(stream_, proxy_host, connect_limit, peer, true);
+            if (!e) e = co_await open_tunnel(stream_, tcp, *proxy, authority, connect_limit);
+        } else {
+            e = co_await open_tunnel(stream_.next_layer(), tcp, *proxy, authority, connect_limit);
+        }
+        if (e) {
+            close();
+            co_return e;
+        }
     }
-    tcp.expires_at(handshake_limit.at);
-    auto [hec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (hec) {
-        close();
-        if (is_error(hec, beast::error::timeout))
-            co_return make_error(errc::timed_out, "TLS handshake with " + host_ + ": timed out (" + handshake_limit.name + ")");
-        if (is_abort(hec)) co_return make_error(hec, "TLS handshake with " + host_ + ": cancelled");
-        co_return handshake_error(stream_.native_handle(), hec, name);
-    }
+    auto e = inner_ ? co_await handshake(*inner_, t, handshake_limit, host_, false)
+                    : co_await handshake(stream_, t, handshake_limit, host_, false);
+    if (e) co_return e;
     tcp.expires_never();
     reusable_ = true;
     co_return error_info{};
 }
 
+template <class Stream>
+asio::awaitable<error_info> connection::handshake(Stream& s, target_host const& t, step_limit const& limit,
+                                                  std::string const& who, bool proxy_hop) {
+    std::string const& name = t.tls_name.empty() ? t.host : t.tls_name;
+    if (!configure_connection(s.native_handle(), name, t.verify)) {
+        close();
+        co_return invalid_argument("TLS server name '" + name + "' was refused by OpenSSL");
+    }
+    beast::get_lowest_layer(stream_).expires_at(limit.at);
+    auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (!hec) co_return error_info{};
+    close();
+    if (is_error(hec, beast::error::timeout))
+        co_return make_error(errc::timed_out, "TLS handshake with " + who + ": timed out (" + limit.name + ")");
+    if (is_abort(hec)) co_return make_error(hec, "TLS handshake with " + who + ": cancelled");
+    auto e = handshake_error(s.native_handle(), hec, name);
+    if (proxy_hop) e.message = who + ": " + e.message;
+    co_return e;
+}
+
 asio::awaitable<error_info> connection::exchange(std::string_view request, instance_page& page,
                                                  std::size_t body_limit, step_limit const& limit,
                                                  exchange_result& out, std::span<std::string_view const> secrets) {
+    if (inner_) co_return co_await exchange_on(*inner_, request, page, body_limit, limit, out, secrets);
     if (tls_) co_return co_await exchange_on(stream_, request, page, body_limit, limit, out, secrets);
     co_return co_await exchange_on(stream_.next_layer(), request, page, body_limit, limit, out, secrets);
 }

@@ -19,12 +19,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 namespace apig::http {
+
+struct proxy_route;
 
 // The response-reading policy's limits and checks (the policy itself: read_response.hpp).
 
@@ -61,6 +64,10 @@ struct target_host {
     std::string tls_name;     ///< SNI and certificate name (defaults to host)
     bool verify = true;       ///< check the certificate name (off with insecure_skip_verify)
     bool tls = true;          ///< false: plain TCP (an http:// endpoint, allowed explicitly)
+    /// The proxy to tunnel through (CONNECT host:port), or null: connect directly. Only with
+    /// `tls` (an http:// endpoint is never proxied). An https:// proxy needs the connection
+    /// to be made with the proxy's TLS context.
+    std::shared_ptr<proxy_route const> proxy{};
 };
 
 /// What one exchange received besides the decoded page.
@@ -89,13 +96,45 @@ struct step_limit {
     std::string name;  ///< e.g. "timeouts.connect = 10000 ms"
 };
 
+/// A TLS stream (to an https:// proxy) as the layer under an asio::ssl::stream (TLS to the
+/// target inside it): Beast's ssl_stream does not name the lowest-layer types that
+/// asio::ssl::stream wants. Holds a reference: the TLS stream must outlive it.
+class tls_layer {
+public:
+    using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    using lowest_layer_type = boost::beast::tcp_stream::socket_type;
+    using executor_type = tls_stream::executor_type;
+    explicit tls_layer(tls_stream& s) noexcept : s_(s) {}
+    executor_type get_executor() noexcept { return s_.get_executor(); }
+    lowest_layer_type& lowest_layer() noexcept { return s_.next_layer().socket(); }
+    template <class Buffers, class Token>
+    auto async_read_some(Buffers const& b, Token&& t) {
+        return s_.async_read_some(b, std::forward<Token>(t));
+    }
+    template <class Buffers, class Token>
+    auto async_write_some(Buffers const& b, Token&& t) {
+        return s_.async_write_some(b, std::forward<Token>(t));
+    }
+
+private:
+    tls_stream& s_;
+};
+
 class connection {
 public:
-    connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx);
+    /// `ctx` checks the target's certificate. `proxy_ctx`, for connections through an
+    /// https:// proxy only, checks the proxy's (TLS to the proxy, the target's TLS inside it).
+    connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx,
+               boost::asio::ssl::context* proxy_ctx = nullptr);
 
     /// Resolves and connects by `connect_limit`, then completes the TLS handshake by
     /// `handshake_limit` (unless `t.tls` is false). Per-operation cancellation reaches every
-    /// step.
+    /// step. With `t.proxy`: resolving and connecting to the proxy, the TLS handshake with an
+    /// https:// proxy (checked against the proxy's name) and the CONNECT exchange all end by
+    /// `connect_limit`; then the handshake with the target, inside the tunnel, by
+    /// `handshake_limit` (SNI and the certificate check: the target's name, never the
+    /// proxy's). Failures name the proxy ("proxy 127.0.0.1:3128: ...") or the target; a
+    /// refused CONNECT is `errc::proxy_error` (see open_tunnel).
     boost::asio::awaitable<error_info> connect(target_host const& t, step_limit const& connect_limit,
                                                step_limit const& handshake_limit);
 
@@ -139,7 +178,19 @@ private:
     // TLS close_notify (a close, not data).
     bool only_close_notify() noexcept;
 
-    boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+    using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    // TLS to the target inside TLS to an https:// proxy.
+    using tunnelled_tls_stream = boost::asio::ssl::stream<tls_layer>;
+
+    // The TLS handshake on `s` with `t` (its name, its verification) by `limit`; failures
+    // name `who`, and say "proxy ..." first for the hop to an https:// proxy.
+    template <class Stream>
+    boost::asio::awaitable<error_info> handshake(Stream& s, target_host const& t, step_limit const& limit,
+                                                 std::string const& who, bool proxy_hop);
+
+    // TLS to the target; or, with inner_, TLS to the proxy.
+    tls_stream stream_;
+    std::unique_ptr<tunnelled_tls_stream> inner_;  // only through an https:// proxy
     bool tls_ = true;
     boost::beast::flat_buffer buffer_;
     std::string host_;  // for messages

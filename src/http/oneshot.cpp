@@ -2,7 +2,9 @@
 #include "http/oneshot.hpp"
 
 #include "error_detail.hpp"
+#include "http/proxy.hpp"
 #include "http/tls.hpp"
+#include "http/tunnel.hpp"
 
 #include <apig/version.hpp>
 
@@ -150,10 +152,23 @@ public:
     asio::awaitable<std::pair<error_info, oneshot_response>> run(asio::any_io_executor ex) {
         using namespace boost::asio::experimental::awaitable_operators;
         std::pair<error_info, oneshot_response> out;
+        proxy_route const* const proxy = req_.proxy && !bypasses(*req_.proxy, url_.host) ? req_.proxy.get() : nullptr;
+        if (proxy && !url_.tls) {
+            out.first = invalid_argument(who_ + ": an http:// URL is not sent through a proxy; use https://, "
+                                                "or name its host in proxy.no_proxy");
+            co_return out;
+        }
+        if (proxy && proxy->tls && req_.proxy_tls == nullptr) {
+            out.first = invalid_argument(who_ + ": an https:// proxy needs a TLS context");
+            co_return out;
+        }
+        std::string const& dial_host = proxy ? proxy->host : url_.host;
+        std::string const& dial_port = proxy ? proxy->port : url_.port;
+        via_ = proxy ? " proxy " + proxy->host_port : std::string();
         // Resolve: Asio's resolver has no time limit of its own, so it races a timer.
         asio::ip::tcp::resolver resolver(ex);
         asio::steady_timer timer(ex, deadline_);
-        auto raced = co_await (resolver.async_resolve(url_.host, url_.port, use_tuple) || timer.async_wait(use_tuple));
+        auto raced = co_await (resolver.async_resolve(dial_host, dial_port, use_tuple) || timer.async_wait(use_tuple));
         if (raced.index() == 1) {
             auto [tec] = std::get<1>(raced);
             out.first = is_abort(tec) ? aborted(tec) : timed_out();
@@ -162,8 +177,8 @@ public:
         auto [rec, results] = std::get<0>(std::move(raced));
         if (rec) {
             out.first = is_abort(rec) ? aborted(rec)
-                                      : make_error(errc::resolve_failed, who_ + ": cannot resolve " +
-                                                                             printable(url_.host, 256) + ": " + reason(rec));
+                                      : make_error(errc::resolve_failed, who_ + ": cannot resolve" + via_ + " " +
+                                                                             printable(dial_host, 256) + ": " + reason(rec));
             co_return out;
         }
 
@@ -175,12 +190,35 @@ public:
             s.socket().close(ignored);
             co_return out;
         }
+        std::string const& name = req_.tls_name.empty() ? url_.host : req_.tls_name;
+        step_limit const limit{deadline_, req_.what + "'s limit of " + duration_text(req_.timeout)};
+        if (proxy && proxy->tls) {
+            // TLS to the proxy, the tunnel, then TLS to the server inside it.
+            beast::ssl_stream<beast::tcp_stream> outer(ex, *req_.proxy_tls);
+            auto& tcp = beast::get_lowest_layer(outer);
+            out.first = co_await connect(tcp, results);
+            std::string const& proxy_name =
+                proxy->tls_opts.server_name.empty() ? proxy->host : proxy->tls_opts.server_name;
+            if (!out.first)
+                out.first = co_await handshake(outer, proxy_name, !proxy->tls_opts.insecure_skip_verify,
+                                               "proxy " + proxy->host_port + ": ");
+            if (!out.first) out.first = co_await open_tunnel(outer, tcp, *proxy, connect_authority(url_.host, url_.port), limit);
+            asio::ssl::stream<tls_layer> inner(tls_layer(outer), *req_.tls);
+            if (!out.first) out.first = co_await handshake(inner, name, req_.verify, "");
+            if (!out.first) out = co_await talk(inner, tcp);
+            error_code ignored;
+            tcp.socket().close(ignored);
+            co_return out;
+        }
         beast::ssl_stream<beast::tcp_stream> s(ex, *req_.tls);
-        out.first = co_await connect(beast::get_lowest_layer(s), results);
-        if (!out.first) out.first = co_await handshake(s);
-        if (!out.first) out = co_await talk(s, beast::get_lowest_layer(s));
+        auto& tcp = beast::get_lowest_layer(s);
+        out.first = co_await connect(tcp, results);
+        if (!out.first && proxy)
+            out.first = co_await open_tunnel(s.next_layer(), tcp, *proxy, connect_authority(url_.host, url_.port), limit);
+        if (!out.first) out.first = co_await handshake(s, name, req_.verify, "");
+        if (!out.first) out = co_await talk(s, tcp);
         error_code ignored;
-        beast::get_lowest_layer(s).socket().close(ignored);
+        tcp.socket().close(ignored);
         co_return out;
     }
 
@@ -191,19 +229,22 @@ private:
         if (!cec) co_return error_info{};
         if (is_error(cec, beast::error::timeout)) co_return timed_out();
         if (is_abort(cec)) co_return aborted(cec);
-        co_return make_error(errc::connect_failed, who_ + ": cannot connect: " + reason(cec));
+        co_return make_error(errc::connect_failed, who_ + ": cannot connect" + (via_.empty() ? "" : " to" + via_) +
+                                                       ": " + reason(cec));
     }
 
-    asio::awaitable<error_info> handshake(beast::ssl_stream<beast::tcp_stream>& s) {
-        std::string const& name = req_.tls_name.empty() ? url_.host : req_.tls_name;
-        if (!configure_connection(s.native_handle(), name, req_.verify))
-            co_return invalid_argument("TLS server name '" + printable(url_.host, 256) + "' was refused by OpenSSL");
+    /// The handshake on `s` with the server `name` (its SNI and certificate name); failures
+    /// start with `who_` and `hop` ("proxy host:port: " for the hop to an https:// proxy).
+    template <class Stream>
+    asio::awaitable<error_info> handshake(Stream& s, std::string const& name, bool verify, std::string const& hop) {
+        if (!configure_connection(s.native_handle(), name, verify))
+            co_return invalid_argument("TLS server name '" + printable(name, 256) + "' was refused by OpenSSL");
         auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client, use_tuple);
         if (!hec) co_return error_info{};
         if (is_error(hec, beast::error::timeout)) co_return timed_out();
         if (is_abort(hec)) co_return aborted(hec);
-        auto e = handshake_error(s.native_handle(), hec, req_.tls_name.empty() ? url_.host : req_.tls_name);
-        e.message = who_ + ": " + e.message;
+        auto e = handshake_error(s.native_handle(), hec, name);
+        e.message = who_ + ": " + hop + e.message;
         co_return e;
     }
 
@@ -278,6 +319,7 @@ private:
     base_url const& url_;
     std::chrono::steady_clock::time_point deadline_;
     std::string who_;
+    std::string via_;  // " proxy host:port" when tunnelling, for messages
 };
 
 }  // namespace

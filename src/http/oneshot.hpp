@@ -13,12 +13,15 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace apig::http {
+
+struct proxy_route;
 
 /// Where and what to send.
 struct oneshot_request {
@@ -43,6 +46,12 @@ struct oneshot_request {
     std::size_t max_body_bytes = std::size_t{64} << 10;
     /// Named in messages: "the metadata service", "IAM", ...
     std::string what = "the server";
+    /// A proxy to tunnel an https:// request through (as the client's connections do), unless
+    /// its no_proxy list names the URL's host. An http:// URL that the proxy would carry is
+    /// refused (errc::invalid_argument), as the client refuses an http:// endpoint. Null: direct.
+    std::shared_ptr<proxy_route const> proxy{};
+    /// An https:// proxy's TLS context; must outlive the call.
+    boost::asio::ssl::context* proxy_tls = nullptr;
 };
 
 struct oneshot_response {

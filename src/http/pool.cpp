@@ -43,7 +43,7 @@ lease& lease::operator=(lease&& o) noexcept {
 
 connection& lease::open() {
     discard();
-    conn_ = std::make_unique<connection>(pool_->ex_, pool_->ctx_);
+    conn_ = std::make_unique<connection>(pool_->ex_, pool_->ctx_, pool_->params_.proxy_tls);
     pool_->track_open(conn_.get());
     return *conn_;
 }

@@ -125,6 +125,9 @@ struct pool_params {
     std::size_t max_connections = 8;
     std::chrono::milliseconds idle_timeout{};  ///< zero: never
     std::uint64_t max_requests_per_connection = 0;  ///< zero: no limit
+    /// The https:// proxy's TLS context (see connection's constructor), or null. Must
+    /// outlive the pool.
+    boost::asio::ssl::context* proxy_tls = nullptr;
 };
 
 class pool {

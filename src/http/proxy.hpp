@@ -21,6 +21,7 @@ struct proxy_route {
     std::string host_port;      ///< for messages: "host:port" ([v6]:port)
     /// `Basic base64(user:password)` or empty (no user). A secret: never in a message.
     std::string authorization;
+    std::string password;       ///< the decoded password (a secret), for redaction only
     std::string no_proxy;       ///< the bypass list, as given
     tls_options tls_opts;       ///< for an https:// proxy: how its certificate is checked
 };

@@ -68,7 +68,7 @@ bool takes_value(std::string_view name) noexcept {
         "--endpoint", "--region",      "--project-id",  "--token-file",      "--ca-file",
         "--offset",   "--limit",       "--instance-id",     "--instance-name",
         "--status",   "--format",      "--max-attempts",    "--timeout",
-        "--max-connections", "--concurrency"};
+        "--max-connections", "--concurrency", "--proxy",       "--no-proxy"};
     return std::find(std::begin(with_value), std::end(with_value), name) != std::end(with_value);
 }
 
@@ -170,6 +170,13 @@ std::optional<std::string> apply_value(options& o, bool& limit_given, std::strin
     else if (name == "--project-id") o.project_id.assign(v);
     else if (name == "--token-file") o.token_file.emplace(v);
     else if (name == "--ca-file") o.ca_file.assign(v);
+    else if (name == "--proxy") {  // not echoed anywhere: the URL may hold a password
+        o.proxy.url.assign(v);
+        o.proxy_given = true;
+    } else if (name == "--no-proxy") {
+        o.proxy.no_proxy.assign(v);
+        o.no_proxy_given = true;
+    }
     else if (name == "--instance-id") o.request.instance_id.emplace(v);
     else if (name == "--instance-name") o.request.instance_name.emplace(v);
     else if (name == "--offset") {
@@ -245,6 +252,8 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         note(o.token_file.has_value(), "--token-file");
         note(!o.ca_file.empty(), "--ca-file");
         note(o.insecure, "--insecure");
+        note(o.proxy_given, "--proxy");
+        note(o.no_proxy_given, "--no-proxy");
         if (!conflicts.empty())
             return "--demo runs its own server with its own endpoint, project, token and CA; "
                    "it cannot be combined with " + conflicts;
@@ -278,6 +287,12 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
             return "--endpoint or --region is required (https://host[:port], e.g. "
                    "https://apig.cn-north-4.myhuaweicloud.com, or --region cn-north-4, or set " +
                    std::string(apig::env_region) + ")";
+        // The environment's proxy for the endpoint's scheme (a region's is https), then what
+        // the command line says instead.
+        auto from_env = apig::proxy_from_env(o.endpoint.starts_with("http://") ? "http" : "https",
+                                             [&](std::string_view name) { return env(std::string(name).c_str()); });
+        if (!o.proxy_given) o.proxy.url = std::move(from_env.url);
+        if (!o.no_proxy_given) o.proxy.no_proxy = std::move(from_env.no_proxy);
         if (o.project_id.empty() && !project_id_rejected.empty())
             return "--project-id is required: " + project_id_rejected;
         // Without a project id, the client finds it (the credentials' profile, or IAM project
@@ -424,6 +439,14 @@ std::string usage_text() {
     s += "                         removed); wins over credentials in the environment\n";
     s += "  --ca-file PEM          also trust the CA certificates in this PEM file\n";
     s += "  --insecure             do not verify the server's certificate (testing only)\n";
+    s += "  --proxy URL            tunnel through this proxy (HTTP CONNECT): http:// or\n";
+    s += "                         https://[user:password@]host[:port] (default port 1080,\n";
+    s += "                         443 for https); default: https_proxy, HTTPS_PROXY,\n";
+    s += "                         all_proxy, ALL_PROXY (curl's rules; http_proxy for an\n";
+    s += "                         http:// endpoint)\n";
+    s += "  --no-proxy LIST        hosts reached directly: comma-separated names (and their\n";
+    s += "                         subdomains), IP addresses, CIDR ranges, or * for all\n";
+    s += "                         (default: no_proxy, NO_PROXY)\n";
     s += "  --timeout SECONDS      limit of the whole command, with --all the whole walk\n";
     s += "                         (every request, retry and wait) included; > 0, may be\n";
     s += "                         fractional. Without it, each request has its own\n";

@@ -5,6 +5,7 @@
 // are used is decided in auth.hpp.
 
 #include <apig/model.hpp>
+#include <apig/proxy.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +46,13 @@ struct options {
     std::optional<std::string> token_file;  ///< --token-file
     std::string ca_file;                    ///< --ca-file
     bool insecure = false;                  ///< --insecure
+    /// The proxy: the environment's under curl's rules (apig::proxy_from_env, for the
+    /// endpoint's scheme), then --proxy URL replacing its URL and user, --no-proxy LIST its
+    /// bypass list. May hold the proxy's password (from a URL's user information): never
+    /// print it whole.
+    apig::proxy_options proxy;
+    bool proxy_given = false;     ///< --proxy was given
+    bool no_proxy_given = false;  ///< --no-proxy was given
     bool demo = false;                      ///< --demo
     /// --all (also implied by --demo): walk every page from `request.offset`.
     bool all = false;

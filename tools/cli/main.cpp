@@ -269,6 +269,7 @@ int run_remote(cli::options const& opts) {
     copts.credentials = std::move(choice.credentials);
     copts.tls.ca_file = opts.ca_file;
     copts.tls.insecure_skip_verify = opts.insecure;
+    copts.proxy = opts.proxy;
     return run(opts, std::move(copts), choice.chain);
 }
 
