@@ -73,7 +73,11 @@ std::variant<proxy_route, std::string> parse_proxy(proxy_options const& o) {
     auto const& u = *r;
     boost::urls::url bare(u);
     bare.remove_userinfo();
-    std::string const shown = "proxy.url '" + url_secrets(o).server_text(bare.buffer(), 200, '?') + "'";
+    // Quoted without its user information; not at all when an '@' is left (a typo such as
+    // "http:/user:password@host" puts the user information in the path).
+    std::string const shown = bare.buffer().find('@') != boost::urls::string_view::npos
+                                  ? std::string("proxy.url")
+                                  : "proxy.url '" + url_secrets(o).server_text(bare.buffer(), 200, '?') + "'";
 
     proxy_route out;
     if (u.scheme_id() == boost::urls::scheme::https)

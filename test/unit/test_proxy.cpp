@@ -515,6 +515,13 @@ TEST_CASE("parse_proxy: no message holds the password or the user information") 
         CHECK_FALSE(contains(why, "user:"));
         CHECK_FALSE(contains(why, "@proxy"));
     }
+    // Typos that leave the user information outside the authority: the URL is not quoted.
+    for (std::string_view typo : {"http:/user:", "http:user:", "http:///user:", "http://proxy.example/user:"}) {
+        CAPTURE(typo);
+        auto const m = error_of(url(std::string(typo) + std::string(secret) + "@proxy.example"));
+        CHECK_FALSE(contains(m, "distinctive"));
+        CHECK(contains(m, "proxy.url:"));
+    }
     // The URL is still quoted, without its user information.
     auto const why = error_of(url("http://user:" + std::string(secret) + "@proxy.example:3128/path"));
     CHECK(contains(why, "'http://proxy.example:3128/path'"));
