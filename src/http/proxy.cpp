@@ -130,6 +130,7 @@ std::variant<proxy_route, std::string> parse_proxy(proxy_options const& o) {
     if (user.find(':') != std::string::npos) return user_field + " must not contain ':'";
     if (has_control(password)) return password_field + " contains a control character (CR, LF, NUL, ...)";
     if (!user.empty()) out.authorization = "Basic " + base64(user + ":" + password);
+    out.password = std::move(password);
 
     if (has_control(o.tls.server_name))
         return std::string("proxy.tls.server_name contains a control character (CR, LF, NUL, ...)");
