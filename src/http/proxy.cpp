@@ -16,6 +16,9 @@
 namespace apig::http {
 namespace {
 
+// A bound on what goes into one header line (and into EVP_EncodeBlock's int length).
+constexpr std::size_t max_credentials_bytes = 16 * 1024;
+
 bool has_control(std::string_view s) noexcept {
     for (char c : s) {
         auto const u = static_cast<unsigned char>(c);
@@ -129,6 +132,9 @@ std::variant<proxy_route, std::string> parse_proxy(proxy_options const& o) {
     if (has_control(user)) return user_field + " contains a control character (CR, LF, NUL, ...)";
     if (user.find(':') != std::string::npos) return user_field + " must not contain ':'";
     if (has_control(password)) return password_field + " contains a control character (CR, LF, NUL, ...)";
+    if (user.size() + password.size() > max_credentials_bytes)
+        return user_field + " and the password are too long (at most " + std::to_string(max_credentials_bytes) +
+               " bytes together)";
     if (!user.empty()) out.authorization = "Basic " + base64(user + ":" + password);
     out.password = std::move(password);
 

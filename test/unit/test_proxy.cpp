@@ -462,6 +462,17 @@ TEST_CASE("parse_proxy: control characters and ':' in the credentials are refuse
     CHECK(contains(error_of(url("http://us%3Aer:pw@proxy.example")), "the user name must not contain ':'"));
 }
 
+TEST_CASE("parse_proxy: credentials are bounded") {
+    auto o = url("http://proxy.example");
+    o.username = "alice";
+    o.password = std::string(16 * 1024 - 5, 'p');
+    CHECK(route_of(o).authorization.size() > 16 * 1024);
+    o.password += 'p';
+    auto const why = error_of(o);
+    CHECK(contains(why, "proxy.username and the password are too long (at most 16384 bytes together)"));
+    CHECK_FALSE(contains(why, "pppppppp"));
+}
+
 TEST_CASE("parse_proxy: a password without a user is refused") {
     auto o = url("http://proxy.example");
     o.password = "lonelypassword";
