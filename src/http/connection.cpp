@@ -187,8 +187,12 @@ asio::awaitable<error_info> connection::connect(target_host const& t, step_limit
             co_return e;
         }
     }
-    auto e = inner_ ? co_await handshake(*inner_, t, handshake_limit, host_, false)
-                    : co_await handshake(stream_, t, handshake_limit, host_, false);
+    // (Not a conditional expression over two co_awaits: g++ 12 destroys its result twice.)
+    error_info e;
+    if (inner_)
+        e = co_await handshake(*inner_, t, handshake_limit, host_, false);
+    else
+        e = co_await handshake(stream_, t, handshake_limit, host_, false);
     if (e) co_return e;
     tcp.expires_never();
     reusable_ = true;

@@ -171,6 +171,9 @@ error_info connect_refused(unsigned status, std::string_view reason, std::string
     case 407:
         meaning = sent_credentials ? "proxy authentication refused" : "proxy authentication required";
         break;
+    case 401:  // what some proxies (tinyproxy) answer to wrong credentials
+        meaning = sent_credentials ? "proxy authentication refused" : "unauthorized by the proxy";
+        break;
     case 403: meaning = "the proxy does not allow this target"; break;
     case 502: meaning = "the proxy could not reach " + where; break;
     case 503: meaning = "the proxy is unavailable"; break;

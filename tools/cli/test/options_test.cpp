@@ -481,3 +481,30 @@ TEST_CASE("usage_text: --timeout bounds the whole command; the bounds of --concu
     CHECK(contains(text, "--max-connections N    connections open at once, 1..256"));
     CHECK(contains(text, "--concurrency N        with --all: pages requested at once, 1..64"));
 }
+
+TEST_CASE("parse_args: the proxy comes from the environment (curl's rules) unless --proxy / --no-proxy say") {
+    auto const proxy_of = [](std::vector<char const*> args, std::map<std::string, std::string> env) {
+        args.insert(args.begin(), {"--project-id", "p1"});
+        auto r = parse(args, std::move(env));
+        REQUIRE(std::holds_alternative<cli::options>(r));
+        return std::get<cli::options>(r).proxy;
+    };
+    std::map<std::string, std::string> const env{{"HTTPS_PROXY", "http://upper:3128"},
+                                                 {"https_proxy", "http://lower:3128"},
+                                                 {"http_proxy", "http://plain:3128"},
+                                                 {"HTTP_PROXY", "http://never:3128"},
+                                                 {"NO_PROXY", ".internal"}};
+    auto p = proxy_of({"--endpoint", "https://example.com"}, env);
+    CHECK(p.url == "http://lower:3128");
+    CHECK(p.no_proxy == ".internal");
+    CHECK(proxy_of({"--region", "cn-north-4"}, env).url == "http://lower:3128");  // a region is https
+    CHECK(proxy_of({"--endpoint", "http://example.com"}, env).url == "http://plain:3128");
+    CHECK(proxy_of({"--endpoint", "https://example.com"}, {{"ALL_PROXY", "proxy.corp:8080"}}).url ==
+          "http://proxy.corp:8080");
+    CHECK(proxy_of({"--endpoint", "https://example.com"}, {}).url.empty());
+
+    p = proxy_of({"--endpoint", "https://example.com", "--proxy", "https://mine:443", "--no-proxy", "*"}, env);
+    CHECK(p.url == "https://mine:443");
+    CHECK(p.no_proxy == "*");
+    CHECK(contains(parse_error({"--proxy", ""}), "--proxy: the value must not be empty"));
+}

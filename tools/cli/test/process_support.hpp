@@ -92,7 +92,8 @@ inline constexpr char const* apig_variables[] = {
     "APIG_AUTH_TOKEN",      "HUAWEICLOUD_SDK_PROJECT_ID",        "HUAWEICLOUD_SDK_AK",
     "HUAWEICLOUD_SDK_SK",   "HUAWEICLOUD_SDK_SECURITY_TOKEN",    "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
     "HUAWEICLOUD_SDK_IAM_ENDPOINT", "HUAWEICLOUD_SDK_REGION",    "APIG_METADATA_ENDPOINT",
-    "HC_CONTAINER_CREDENTIALS_FULL_URI", "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE"};
+    "HC_CONTAINER_CREDENTIALS_FULL_URI", "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"};
 
 /// `http://127.0.0.1:<port>` for a port that was free a moment ago and has no listener: a
 /// connection there is refused at once.
