@@ -444,8 +444,9 @@ std::string usage_text() {
     s += "                         443 for https); default: https_proxy, HTTPS_PROXY,\n";
     s += "                         all_proxy, ALL_PROXY (curl's rules; http_proxy for an\n";
     s += "                         http:// endpoint)\n";
-    s += "  --no-proxy LIST        hosts reached directly: comma-separated names (and their\n";
-    s += "                         subdomains), IP addresses, CIDR ranges, or * for all\n";
+    s += "  --no-proxy LIST        hosts reached directly: comma-separated names (and\n";
+    s += "                         their subdomains), IP addresses, CIDR ranges, or *\n";
+    s += "                         for all\n";
     s += "                         (default: no_proxy, NO_PROXY)\n";
     s += "  --timeout SECONDS      limit of the whole command, with --all the whole walk\n";
     s += "                         (every request, retry and wait) included; > 0, may be\n";
