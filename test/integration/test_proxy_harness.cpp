@@ -33,7 +33,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <filesystem>
 #include <fstream>
@@ -68,12 +70,22 @@ public:
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
     std::string authority() const { return "127.0.0.1:" + std::to_string(port()); }
     std::size_t accepted() const { return accepted_; }
+    /// Waits (condition variable) until `n` connections were accepted: the proxy's 200 may
+    /// reach the test before this thread has run its accept. False after `limit`.
+    bool wait_accepted(std::size_t n, std::chrono::seconds limit = std::chrono::seconds(10)) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, limit, [&] { return accepted_ >= n; });
+    }
 
 private:
     asio::awaitable<void> accept_loop() {
         for (;;) {
             auto sock = co_await acceptor_.async_accept(asio::use_awaitable);
-            ++accepted_;
+            {
+                std::lock_guard lock(mutex_);
+                ++accepted_;
+            }
+            cv_.notify_all();
             if (close_at_once_) continue;  // the socket is closed here
             asio::co_spawn(io_, echo(std::move(sock)), asio::detached);
         }
@@ -95,6 +107,8 @@ private:
     tcp::acceptor acceptor_;
     std::thread thread_;
     std::atomic<std::size_t> accepted_{0};
+    std::mutex mutex_;
+    std::condition_variable cv_;
 };
 
 /// Runs `aw` on `io` for at most `limit`; throws if it did not finish (no test can hang).
@@ -263,6 +277,7 @@ TEST_CASE("proxy harness: basic_auth: no credentials 407, wrong ones 401, the ri
 
     auto const right = connect_once(proxy, target.authority(), "Proxy-Authorization: " + proxy.proxy_authorization() + "\r\n");
     CHECK(right.status == 200);
+    CHECK(target.wait_accepted(1));
     CHECK(target.accepted() == 1);
     // Every CONNECT read is logged, refused ones too.
     REQUIRE(proxy.wait_for_connects(4));
@@ -316,6 +331,7 @@ TEST_CASE("proxy harness: deny refuses exactly the listed targets with 403") {
     CHECK(other.accepted() == 0);
 
     CHECK(connect_once(proxy, other.authority()).status == 200);
+    CHECK(other.wait_accepted(1));
     CHECK(other.accepted() == 1);
     // A prefix of a denied target is a different target.
     CHECK(connect_once(proxy, "127.0.0.1:" + std::to_string(denied.port()) + "0").status != 403);
@@ -329,6 +345,7 @@ TEST_CASE("proxy harness: allow_only lets only the listed targets through") {
     CHECK(connect_once(proxy, other.authority()).status == 403);
     CHECK(connect_once(proxy, "localhost:" + std::to_string(allowed.port())).status == 403);
     CHECK(connect_once(proxy, allowed.authority()).status == 200);
+    CHECK(allowed.wait_accepted(1));
     CHECK(allowed.accepted() == 1);
     CHECK(other.accepted() == 0);
 }
