@@ -78,7 +78,7 @@ std::variant<proxy_route, std::string> parse_proxy(proxy_options const& o) {
     bare.remove_userinfo();
     // Quoted without its user information; not at all when an '@' is left (a typo such as
     // "http:/user:password@host" puts the user information in the path).
-    std::string const shown = bare.buffer().find('@') != boost::urls::string_view::npos
+    std::string const shown = std::string_view(bare.buffer()).find('@') != std::string_view::npos
                                   ? std::string("proxy.url")
                                   : "proxy.url '" + url_secrets(o).server_text(bare.buffer(), 200, '?') + "'";
 
