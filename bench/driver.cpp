@@ -65,6 +65,9 @@ constexpr std::string_view usage = R"(usage: apig-bench --endpoint https://127.0
   --pages N                pages measured (default 2000; stream: ignored)
   --warmup-pages N         pages fetched first, not measured (default 200; stream: 0)
   --offset N               first offset (default 0); offsets wrap around the list
+  --whole-list             walk: the measured phase is one walk from --offset to the
+                           list's end (each page once, the first alone); --pages is
+                           ignored; the warm-up (--warmup-pages) is C loops before it
   --project-id ID          (default 73d69ae0cfcf460190522d06b60f05ad)
   --single-thread          client_options::thread_safe = false (no strand; the bench
                            runs its io_context on one thread)
@@ -94,6 +97,7 @@ struct config {
     bool fresh_pages = false;
     bool single_thread = false;
     bool warmup_given = false;
+    bool whole_list = false;
 };
 
 std::uint64_t to_number(std::string_view flag, std::string_view text) {
@@ -147,6 +151,8 @@ config parse(int argc, char** argv) {
             c.single_thread = true;
         } else if (a == "--fresh-pages") {
             c.fresh_pages = true;
+        } else if (a == "--whole-list") {
+            c.whole_list = true;
         } else if (a == "--keep-duplicates") {
             c.keep_duplicates = true;
         } else if (a == "--label") {
@@ -158,6 +164,7 @@ config parse(int argc, char** argv) {
     if (c.endpoint.empty() || c.ca.empty())
         throw std::invalid_argument("--endpoint and --ca are required");
     if (c.mode == "stream" && !c.warmup_given) c.warmup_pages = 0;
+    if (c.whole_list && c.mode != "walk") throw std::invalid_argument("--whole-list: only with --mode walk");
     return c;
 }
 
@@ -272,6 +279,7 @@ struct result {
     double cpu = 0;
     std::uint64_t bytes = 0;
     std::int64_t total = 0;
+    std::uint64_t connections_measured = 0;  // --whole-list: opened during the measured walk
 };
 
 asio::awaitable<void> run(apig::client& c, config const& cfg, result& r) {
@@ -302,10 +310,32 @@ asio::awaitable<void> run(apig::client& c, config const& cfg, result& r) {
     // Warm-up: connections opened, TLS sessions established, allocator and caches warm.
     if (cfg.warmup_pages > 0) {
         tally warm;
-        if (cfg.mode == "loop")
+        // --whole-list warms up with loops: C requests at once open C connections, and none
+        // is cancelled (a walk stopped after N pages cancels its requests ahead, and with them
+        // their connections).
+        if (cfg.mode == "loop" || cfg.whole_list)
             co_await loop_phase(c, cfg, r.total, 0, cfg.warmup_pages, warm);
         else
             co_await walk_phase(c, cfg, cfg.offset, cfg.warmup_pages, warm);
+    }
+    if (cfg.whole_list) {  // one walk, from --offset to the end: what a user's walk does
+        r.t.recording = true;
+        auto const bytes0 = c.stats().bytes;
+        auto const created0 = c.stats().created;
+        double const cpu0 = cpu_seconds();
+        auto const t0 = clock_type::now();
+        auto gen = c.pages({.offset = cfg.offset},
+                           {.page_size = cfg.limit, .concurrency = cfg.concurrency,
+                            .keep_duplicates = cfg.keep_duplicates});
+        while (auto p = co_await gen.next()) {
+            r.t.page(*p);
+            if (!cfg.fresh_pages) gen.recycle(std::move(*p));
+        }
+        r.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+        r.cpu = cpu_seconds() - cpu0;
+        r.bytes = c.stats().bytes - bytes0;
+        r.connections_measured = c.stats().created - created0;
+        co_return;
     }
     // The measured run starts after the warm-up's pages, so it fetches pages not fetched yet
     // (as far as the list allows).
@@ -335,7 +365,7 @@ void print_json(config const& cfg, result& r, apig::client_stats const& s) {
         "\"pages_per_s\":%.1f,\"instances_per_s\":%.1f,\"mb_per_s\":%.2f,"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"latency_samples\":%zu,\"cpu_s\":%.4f,"
         "\"cpu_s_per_1000_pages\":%.4f,\"peak_rss_kib\":%ld,\"total\":%lld,"
-        "\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu}\n",
+        "\"whole_list\":%s,\"connections_measured\":%llu,\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu}\n",
         cfg.mode.c_str(), cfg.label.c_str(), cfg.limit, cfg.concurrency, cfg.fresh_pages ? "true" : "false",
         cfg.single_thread ? "false" : "true",
         static_cast<unsigned long long>(t.pages), static_cast<unsigned long long>(t.instances),
@@ -343,7 +373,9 @@ void print_json(config const& cfg, result& r, apig::client_stats const& s) {
         static_cast<double>(t.instances) / secs, static_cast<double>(r.bytes) / 1e6 / secs, p50,
         p99, t.latency_us.size(), r.cpu,
         t.pages ? r.cpu * 1000.0 / static_cast<double>(t.pages) : 0.0, peak_rss_kib(),
-        static_cast<long long>(r.total), static_cast<unsigned long long>(s.created),
+        static_cast<long long>(r.total), cfg.whole_list ? "true" : "false",
+        static_cast<unsigned long long>(r.connections_measured),
+        static_cast<unsigned long long>(s.created),
         static_cast<unsigned long long>(s.retries), static_cast<unsigned long long>(s.replays),
         static_cast<unsigned long long>(t.named));
     std::fflush(stdout);
