@@ -2,6 +2,7 @@
 #include "http/oneshot.hpp"
 
 #include "error_detail.hpp"
+#include "http/ip_endpoint.hpp"
 #include "http/proxy.hpp"
 #include "http/tls.hpp"
 #include "http/tunnel.hpp"
@@ -165,21 +166,28 @@ public:
         std::string const& dial_host = proxy ? proxy->host : url_.host;
         std::string const& dial_port = proxy ? proxy->port : url_.port;
         via_ = proxy ? " proxy " + proxy->host_port : std::string();
-        // Resolve: Asio's resolver has no time limit of its own, so it races a timer.
-        asio::ip::tcp::resolver resolver(ex);
-        asio::steady_timer timer(ex, deadline_);
-        auto raced = co_await (resolver.async_resolve(dial_host, dial_port, use_tuple) || timer.async_wait(use_tuple));
-        if (raced.index() == 1) {
-            auto [tec] = std::get<1>(raced);
-            out.first = is_abort(tec) ? aborted(tec) : timed_out();
-            co_return out;
-        }
-        auto [rec, results] = std::get<0>(std::move(raced));
-        if (rec) {
-            out.first = is_abort(rec) ? aborted(rec)
-                                      : make_error(errc::resolve_failed, who_ + ": cannot resolve" + via_ + " " +
-                                                                             printable(dial_host, 256) + ": " + reason(rec));
-            co_return out;
+        // An IP literal (the metadata service's 169.254.169.254) is not looked up; a name is
+        // resolved, racing a timer: Asio's resolver has no time limit of its own.
+        std::vector<asio::ip::tcp::endpoint> results;
+        if (auto const literal = ip_endpoint(dial_host, dial_port)) {
+            results.push_back(*literal);
+        } else {
+            asio::ip::tcp::resolver resolver(ex);
+            asio::steady_timer timer(ex, deadline_);
+            auto raced = co_await (resolver.async_resolve(dial_host, dial_port, use_tuple) || timer.async_wait(use_tuple));
+            if (raced.index() == 1) {
+                auto [tec] = std::get<1>(raced);
+                out.first = is_abort(tec) ? aborted(tec) : timed_out();
+                co_return out;
+            }
+            auto [rec, resolved] = std::get<0>(std::move(raced));
+            if (rec) {
+                out.first = is_abort(rec) ? aborted(rec)
+                                          : make_error(errc::resolve_failed, who_ + ": cannot resolve" + via_ + " " +
+                                                                                 printable(dial_host, 256) + ": " + reason(rec));
+                co_return out;
+            }
+            for (auto const& r : resolved) results.push_back(r.endpoint());
         }
 
         if (!url_.tls) {
@@ -223,7 +231,7 @@ public:
     }
 
 private:
-    asio::awaitable<error_info> connect(beast::tcp_stream& tcp, asio::ip::tcp::resolver::results_type const& results) {
+    asio::awaitable<error_info> connect(beast::tcp_stream& tcp, std::vector<asio::ip::tcp::endpoint> const& results) {
         tcp.expires_at(deadline_);
         auto [cec, ep] = co_await tcp.async_connect(results, use_tuple);
         if (!cec) co_return error_info{};
