@@ -195,7 +195,7 @@ TEST_CASE("rate limit: two clients sharing a limiter are limited together") {
     CHECK(a.stats().rate_limited + b.stats().rate_limited >= 5);
 }
 
-TEST_CASE("rate limit: bad options fail the constructor naming the field; a limit of 0 is none") {
+TEST_CASE("rate limit: bad options fail the constructor naming the field - a limit of 0 is none") {
     apig::emulator::server srv({.instance_count = 5});
     asio::io_context io;
     for (double bad : {-1.0, 2e6, std::numeric_limits<double>::quiet_NaN()}) {

@@ -144,7 +144,7 @@ TEST_CASE("rate_limiter: over random schedules, no window of length T holds more
     }
 }
 
-TEST_CASE("rate_limiter: cancel gives back the latest token; an earlier one stays taken") {
+TEST_CASE("rate_limiter: cancel gives back the latest token - an earlier one stays taken") {
     rate_limiter l({.requests_per_second = 10, .burst = 1});
     auto a = l.reserve(t0);
     auto b = l.reserve(t0);
@@ -258,7 +258,7 @@ apig::error_info unavailable() {
 
 }  // namespace
 
-TEST_CASE("call_fsm: an attempt with a token at hand goes at once; the next waits for its place") {
+TEST_CASE("call_fsm: an attempt with a token at hand goes at once - the next waits for its place") {
     rig r({.requests_per_second = 2, .burst = 1});
     auto env = r.env();
     call_fsm first(env);
@@ -318,7 +318,7 @@ TEST_CASE("call_fsm: a cancelled wait gives the token back and fails with operat
     CHECK(r.limiter.reserve(t0).time == t0 + 500ms);  // its place was given back
 }
 
-TEST_CASE("call_fsm: a retry takes a token too; one beyond the deadline ends the call naming both") {
+TEST_CASE("call_fsm: a retry takes a token too - one beyond the deadline ends the call naming both") {
     rig r({.requests_per_second = 2, .burst = 2});
     r.policy.initial_backoff = 10ms;
     auto env = r.env();
