@@ -356,9 +356,9 @@ asio::awaitable<void> run(apig::client& c, config const& cfg, result& r) {
     auto const bytes0 = c.stats().bytes;
     double const cpu0 = cpu_seconds();
     auto const t0 = clock_type::now();
+    auto const run_for = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg.duration));
     if (cfg.mode == "loop" && cfg.duration > 0)
-        co_await loop_phase(c, cfg, r.total, first_page, cfg.pages, r.t,
-                            t0 + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg.duration)));
+        co_await loop_phase(c, cfg, r.total, first_page, cfg.pages, r.t, t0 + run_for);
     else if (cfg.mode == "loop")
         co_await loop_phase(c, cfg, r.total, first_page, cfg.pages, r.t);
     else

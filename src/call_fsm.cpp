@@ -33,7 +33,10 @@ call_step call_fsm::next_attempt(steady::time_point now) {
 call_step call_fsm::attempt_with(credentials const& c, steady::time_point now) {
     sent_ = &c;
     if (!env_.limiter) return attempt_step(c);
-    token_ = env_.limiter->reserve(now, deadline_);
+    // A token at the deadline itself would leave the attempt no time: as for a backoff wait,
+    // only one strictly before it is taken.
+    auto const latest = deadline_ == steady::time_point::max() ? deadline_ : deadline_ - steady::duration(1);
+    token_ = env_.limiter->reserve(now, latest);
     auto const wait = std::chrono::ceil<milliseconds>(token_.time - now);
     if (!token_.granted) {
         // The token would come after the deadline: fail now, rather than wait to fail.

@@ -123,7 +123,7 @@ struct client_options {
     /// The client's own rate limit (see rate_limit.hpp): every attempt, retries included,
     /// takes a token before it is sent, waiting for it if need be. The wait holds no
     /// connection nor pool slot, counts against `timeouts.total` (a token that would come
-    /// after the call's deadline fails the call at once with `errc::timed_out`, taking
+    /// at or after the call's deadline fails the call at once with `errc::timed_out`, taking
     /// nothing), and ends with `operation_aborted` on cancellation, giving the token back.
     /// Default: off. Not used when `shared_rate_limiter` is set.
     rate_limit_options rate_limit{};

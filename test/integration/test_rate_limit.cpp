@@ -99,7 +99,8 @@ TEST_CASE("rate limit: a walk (pages, list_all) takes a token per page request")
 TEST_CASE("rate limit: every retry takes a token") {
     apig::emulator::server srv({.instance_count = 5});
     srv.fail_next(2, 503);
-    auto limiter = std::make_shared<apig::rate_limiter>(apig::rate_limit_options{.requests_per_second = 0.01, .burst = 2});
+    auto limiter =
+        std::make_shared<apig::rate_limiter>(apig::rate_limit_options{.requests_per_second = 0.01, .burst = 2});
     auto o = options_for(srv);
     o.shared_rate_limiter = limiter;
     o.rate_limit = {.requests_per_second = 1000};  // ignored: the shared limiter applies

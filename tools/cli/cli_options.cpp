@@ -157,7 +157,8 @@ std::optional<std::string> parse_rate(std::string_view v, std::optional<double>&
     auto const [ptr, ec] = std::from_chars(v.data(), last, r, std::chars_format::general);
     if (v.empty() || ec != std::errc{} || ptr != last || !std::isfinite(r))
         return "--rate: expected a number of requests per second (e.g. 20 or 0.5), got " + quote(v);
-    if (!(r >= apig::rate_limit_options::min_requests_per_second && r <= apig::rate_limit_options::max_requests_per_second))
+    using limits = apig::rate_limit_options;
+    if (!(r >= limits::min_requests_per_second && r <= limits::max_requests_per_second))
         return "--rate: must be at least 0.0001 and at most 1000000 requests per second, got " + quote(v);
     out = r;
     return std::nullopt;
