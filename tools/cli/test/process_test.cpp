@@ -325,7 +325,7 @@ TEST_CASE("process: --concurrency and --max-connections reach the walk and the p
     CHECK(f.server.connections_accepted() == 1);
 }
 
-TEST_CASE("process: --rate spaces the walk's requests; --burst lets that many go at once") {
+TEST_CASE("process: --rate spaces the walk's requests, --burst lets that many go at once") {
     fixture f;
     auto const walk = [&](std::vector<std::string> more) {
         f.server.reset_stats();
