@@ -12,6 +12,10 @@
 //   a throughput-minded caller does; --fresh-pages measures the plain calls instead.
 //   stream  client.instances() over the whole list (every instance, once), reporting the
 //           process's peak RSS: the memory bound of a walk.
+//   With --rate (client_options::rate_limit), every attempt's start is recorded through the
+//   attempt hook (its end minus its latency, which runs from taking a connection) and the
+//   line adds the target, the achieved rate and the most attempts started in any one-second
+//   window; --duration S makes the loop run S seconds instead of --pages pages.
 //
 // The fixed amount of work: --warmup-pages first (same connections, not measured), then
 // --pages pages measured. Offsets wrap around the list, so any page count works on any list.
@@ -76,6 +80,9 @@ constexpr std::string_view usage = R"(usage: apig-bench --endpoint https://127.0
                            recycled (list_instances(req) instead of (req, page);
                            no page_generator::recycle)
   --label TEXT             copied into the result line
+  --rate R                 client_options::rate_limit: R requests/s (default: none)
+  --burst B                with --rate: the limiter's burst (default: the library's, 1)
+  --duration S             loop: run S seconds (after the warm-up) instead of --pages
 
 The token: $APIG_AUTH_TOKEN, else $APIG_EMULATOR_TOKEN, else "emulator-token".
 Prints one JSON line: pages, instances, bytes, seconds, pages_per_s, instances_per_s,
@@ -98,7 +105,18 @@ struct config {
     bool single_thread = false;
     bool warmup_given = false;
     bool whole_list = false;
+    double rate = 0;          // --rate: requests/s; 0: no limit
+    std::uint32_t burst = 0;  // --burst: 0, the library's default
+    double duration = 0;      // --duration: seconds; 0: --pages decides
 };
+
+double to_real(std::string_view flag, std::string_view text) {
+    double v = 0;
+    auto const r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || r.ec != std::errc{} || r.ptr != text.data() + text.size() || !(v > 0) || v > 1e9)
+        throw std::invalid_argument(std::string(flag) + ": expected a positive number, got " + std::string(text));
+    return v;
+}
 
 std::uint64_t to_number(std::string_view flag, std::string_view text) {
     std::uint64_t v = 0;
@@ -157,6 +175,13 @@ config parse(int argc, char** argv) {
             c.keep_duplicates = true;
         } else if (a == "--label") {
             c.label = next();
+        } else if (a == "--rate") {
+            c.rate = to_real(a, next());
+        } else if (a == "--burst") {
+            c.burst = static_cast<std::uint32_t>(to_number(a, next()));
+            if (c.burst == 0) throw std::invalid_argument("--burst: at least 1");
+        } else if (a == "--duration") {
+            c.duration = to_real(a, next());
         } else {
             throw std::invalid_argument("unknown option: " + std::string(a));
         }
@@ -165,6 +190,8 @@ config parse(int argc, char** argv) {
         throw std::invalid_argument("--endpoint and --ca are required");
     if (c.mode == "stream" && !c.warmup_given) c.warmup_pages = 0;
     if (c.whole_list && c.mode != "walk") throw std::invalid_argument("--whole-list: only with --mode walk");
+    if (c.duration > 0 && c.mode != "loop") throw std::invalid_argument("--duration: loop mode only");
+    if (c.burst > 0 && c.rate == 0) throw std::invalid_argument("--burst: only with --rate");
     return c;
 }
 
@@ -215,8 +242,10 @@ struct tally {
 };
 
 // C loops of list_instances; page k of the run is at offset (first + k) * limit, wrapped.
+// With `until`, the loops start calls until then, whatever `pages` says.
 asio::awaitable<void> loop_phase(apig::client& c, config const& cfg, std::int64_t total,
-                                 std::uint64_t first_page, std::uint64_t pages, tally& t) {
+                                 std::uint64_t first_page, std::uint64_t pages, tally& t,
+                                 std::optional<clock_type::time_point> until = std::nullopt) {
     std::int64_t const pages_in_list = std::max<std::int64_t>(1, total / cfg.limit);
     std::uint64_t next = 0;
     std::size_t running = cfg.concurrency;
@@ -228,7 +257,7 @@ asio::awaitable<void> loop_phase(apig::client& c, config const& cfg, std::int64_
             ex,
             [&]() -> asio::awaitable<void> {
                 apig::instance_page p;  // each loop hands its page back as the next one's storage
-                while (next < pages && !failure) {
+                while ((until ? clock_type::now() < *until : next < pages) && !failure) {
                     std::uint64_t const k = first_page + next++;
                     apig::list_request req{
                         .offset = static_cast<std::int64_t>(k % static_cast<std::uint64_t>(pages_in_list)) * cfg.limit,
@@ -280,7 +309,19 @@ struct result {
     std::uint64_t bytes = 0;
     std::int64_t total = 0;
     std::uint64_t connections_measured = 0;  // --whole-list: opened during the measured walk
+    std::vector<clock_type::time_point> starts;  // every attempt's start, with --rate
 };
+
+// The most of `starts` in any window [s, s + w].
+std::size_t max_in_window(std::vector<clock_type::time_point> starts, clock_type::duration w) {
+    std::sort(starts.begin(), starts.end());
+    std::size_t best = 0, j = 0;
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+        while (starts[i] - starts[j] > w) ++j;
+        best = std::max(best, i - j + 1);
+    }
+    return best;
+}
 
 asio::awaitable<void> run(apig::client& c, config const& cfg, result& r) {
     // The list's size (for wrapping offsets), from one small page.
@@ -345,7 +386,10 @@ asio::awaitable<void> run(apig::client& c, config const& cfg, result& r) {
     auto const bytes0 = c.stats().bytes;
     double const cpu0 = cpu_seconds();
     auto const t0 = clock_type::now();
-    if (cfg.mode == "loop")
+    auto const run_for = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg.duration));
+    if (cfg.mode == "loop" && cfg.duration > 0)
+        co_await loop_phase(c, cfg, r.total, first_page, cfg.pages, r.t, t0 + run_for);
+    else if (cfg.mode == "loop")
         co_await loop_phase(c, cfg, r.total, first_page, cfg.pages, r.t);
     else
         co_await walk_phase(c, cfg, static_cast<std::int64_t>(first_page) * cfg.limit, cfg.pages, r.t);
@@ -365,7 +409,7 @@ void print_json(config const& cfg, result& r, apig::client_stats const& s) {
         "\"pages_per_s\":%.1f,\"instances_per_s\":%.1f,\"mb_per_s\":%.2f,"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"latency_samples\":%zu,\"cpu_s\":%.4f,"
         "\"cpu_s_per_1000_pages\":%.4f,\"peak_rss_kib\":%ld,\"total\":%lld,"
-        "\"whole_list\":%s,\"connections_measured\":%llu,\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu}\n",
+        "\"whole_list\":%s,\"connections_measured\":%llu,\"connections_created\":%llu,\"retries\":%llu,\"replays\":%llu,\"ids\":%llu",
         cfg.mode.c_str(), cfg.label.c_str(), cfg.limit, cfg.concurrency, cfg.fresh_pages ? "true" : "false",
         cfg.single_thread ? "false" : "true",
         static_cast<unsigned long long>(t.pages), static_cast<unsigned long long>(t.instances),
@@ -378,6 +422,18 @@ void print_json(config const& cfg, result& r, apig::client_stats const& s) {
         static_cast<unsigned long long>(s.created),
         static_cast<unsigned long long>(s.retries), static_cast<unsigned long long>(s.replays),
         static_cast<unsigned long long>(t.named));
+    if (cfg.rate > 0) {
+        // Achieved: the measured phase's requests over its seconds. The window covers every
+        // attempt of the run, the first page and the warm-up included.
+        auto const burst = cfg.burst ? cfg.burst : apig::rate_limiter({.requests_per_second = cfg.rate}).options().burst;
+        std::printf(",\"target_rate\":%.3f,\"burst\":%u,\"achieved_rate\":%.3f,\"achieved_ratio\":%.4f,"
+                    "\"attempts\":%zu,\"max_1s_window\":%zu,\"window_bound\":%.1f,\"rate_limited\":%llu,"
+                    "\"rate_limit_wait_s\":%.3f",
+                    cfg.rate, burst, static_cast<double>(t.pages) / secs, static_cast<double>(t.pages) / secs / cfg.rate,
+                    r.starts.size(), max_in_window(r.starts, std::chrono::seconds(1)), burst + cfg.rate,
+                    static_cast<unsigned long long>(s.rate_limited), s.rate_limit_wait.count() / 1e6);
+    }
+    std::printf("}\n");
     std::fflush(stdout);
 }
 
@@ -404,7 +460,13 @@ int main(int argc, char** argv) {
         // Per-page latency of walks: the attempt's own time (taking a connection to the end
         // of the response), as the pager has no per-page clock of its own.
         result r;
-        if (cfg.mode == "walk") {
+        if (cfg.rate > 0) {
+            o.rate_limit = {.requests_per_second = cfg.rate, .burst = cfg.burst};
+            // One thread runs the io_context: the hook needs no lock.
+            o.on_attempt = [&r](apig::attempt_info const& a) {
+                r.starts.push_back(clock_type::now() - a.latency);
+            };
+        } else if (cfg.mode == "walk") {
             o.on_attempt = [&r](apig::attempt_info const& a) {
                 if (r.t.recording && a.error == nullptr) r.t.latency_us.push_back(static_cast<std::uint32_t>(a.latency.count()));
             };

@@ -172,6 +172,18 @@ asio::awaitable<error_code> client::impl::sleep(milliseconds d) {
     co_return failure ? sleep_error(failure) : error_code{};
 }
 
+asio::awaitable<error_code> client::impl::sleep_until(steady::time_point until, milliseconds d) {
+    if (auto const* s = detail::seams_of(opts.retry); s && s->sleep) co_return co_await sleep(d);
+    std::exception_ptr failure;
+    try {
+        asio::steady_timer t(strand, until);  // to the nanosecond: a high rate's spacing is below 1 ms
+        co_await t.async_wait(asio::use_awaitable);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    co_return failure ? sleep_error(failure) : error_code{};
+}
+
 
 asio::awaitable<instance_page> client::impl::run(list_request req, instance_page storage, error_info& diag,
                                                  call_state& call) {
@@ -213,11 +225,11 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         switch (step.what) {
         case kind::get_credentials: {
             if (!provider) {  // no coroutine frame for fixed credentials: this is every call's path
-                step = fsm.on_credentials(fixed);
+                step = fsm.on_credentials(fixed, steady::now());
                 break;
             }
             auto c = co_await current_credentials();
-            step = fsm.on_credentials(std::move(c));
+            step = fsm.on_credentials(std::move(c), steady::now());
             break;
         }
         case kind::attempt: {
@@ -247,7 +259,21 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
             step = fsm.on_refreshed(std::move(fresh), cancelled, steady::now());
             break;
         }
-        case kind::wait: step = fsm.on_waited(co_await sleep(step.wait)); break;
+        case kind::wait: {
+            error_code const ec = co_await sleep(step.wait);
+            step = fsm.on_waited(ec, steady::now());
+            break;
+        }
+        case kind::rate_wait: {
+            auto const began = steady::now();
+            error_code const ec = co_await sleep_until(step.until, step.wait);
+            rate_limited.fetch_add(1, std::memory_order_relaxed);
+            rate_wait_us.fetch_add(
+                std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - began).count(),
+                std::memory_order_relaxed);
+            step = fsm.on_rate_waited(ec);
+            break;
+        }
         case kind::fail:
             diag = std::move(step.error);
             co_return instance_page{};

@@ -22,16 +22,57 @@ std::string attempts_text(int n) { return std::to_string(n) + (n == 1 ? " attemp
 
 call_step call_fsm::start(steady::time_point now) {
     deadline_ = env_.total > milliseconds::zero() ? now + env_.total : steady::time_point::max();
-    return next_attempt();
+    return next_attempt(now);
 }
 
-call_step call_fsm::next_attempt() {
-    if (pinned_) return attempt_with(*pinned_);
+call_step call_fsm::next_attempt(steady::time_point now) {
+    if (pinned_) return attempt_with(*pinned_, now);
     return {.what = call_step::kind::get_credentials};
 }
 
-call_step call_fsm::attempt_with(credentials const& c) {
+call_step call_fsm::attempt_with(credentials const& c, steady::time_point now) {
     sent_ = &c;
+    if (!env_.limiter) return attempt_step(c);
+    // A token at the deadline itself would leave the attempt no time: as for a backoff wait,
+    // only one strictly before it is taken.
+    auto const latest = deadline_ == steady::time_point::max() ? deadline_ : deadline_ - steady::duration(1);
+    token_ = env_.limiter->reserve(now, latest);
+    auto const wait = std::chrono::ceil<milliseconds>(token_.time - now);
+    if (!token_.granted) {
+        // The token would come after the deadline: fail now, rather than wait to fail.
+        std::string const what = "the rate limit (" + env_.limiter_name + ") would hold attempt " +
+                                 std::to_string(n_) + " for " + ms_text(wait) + ", past the call's overall deadline (" +
+                                 env_.deadline_name + ")";
+        call_step s{.what = call_step::kind::fail};
+        if (n_ > 1) {
+            s.error = error_;
+            s.error.message += "; then " + what + " (" + attempts_text(n_ - 1) + ")";
+            s.error.code = errc::timed_out;
+        } else {
+            s.error = make_error(errc::timed_out, what);
+        }
+        s.error.attempts = n_ - 1;
+        s.log = call_step::log_line{log_level::warning, s.error.message};
+        return s;
+    }
+    if (token_.time <= now) return attempt_step(c);
+    return {.what = call_step::kind::rate_wait, .attempt = n_, .wait = wait, .until = token_.time};
+}
+
+call_step call_fsm::on_rate_waited(boost::system::error_code ec) {
+    if (!ec) return attempt_step(*sent_);
+    env_.limiter->cancel(token_);
+    call_step s{.what = call_step::kind::fail,
+                .error = make_error(ec, "waiting for the rate limit (" + env_.limiter_name + ") before attempt " +
+                                            std::to_string(n_) +
+                                            (ec == boost::asio::error::operation_aborted ? ": cancelled"
+                                                                                         : ": " + ec.message()))};
+    s.error.attempts = n_ - 1;
+    s.error.http_status = n_ > 1 ? error_.http_status : 0;
+    return s;
+}
+
+call_step call_fsm::attempt_step(credentials const& c) {
     // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
     return {.what = call_step::kind::attempt,
             .creds = &c,
@@ -39,7 +80,7 @@ call_step call_fsm::attempt_with(credentials const& c) {
             .counts_as_retry = n_ > 1 && !std::exchange(after_refresh_, false)};
 }
 
-call_step call_fsm::on_credentials(credentials_or_error c) {
+call_step call_fsm::on_credentials(credentials_or_error c, steady::time_point now) {
     if (auto* e = std::get_if<error_info>(&c)) {
         e->attempts = n_ - 1;
         call_step s{.what = call_step::kind::fail, .error = std::move(*e)};
@@ -47,7 +88,7 @@ call_step call_fsm::on_credentials(credentials_or_error c) {
         return s;
     }
     used_ = std::get<credentials>(std::move(c));
-    return attempt_with(used_);
+    return attempt_with(used_, now);
 }
 
 call_step call_fsm::on_success() {
@@ -86,10 +127,10 @@ call_step call_fsm::on_refreshed(refresh_result fresh, bool cancelled, steady::t
                                  "attempt " + std::to_string(n_) + " failed: " + error_.message +
                                      "; retrying once with the credentials provider's fresh credentials"};
         ++n_;
-        call_step s = attempt_with(*pinned_);
+        call_step s = attempt_with(*pinned_, now);
         s.counts_as_refresh = true;
         s.report = call_step::report_of_attempt{retry_action::refresh_credentials, milliseconds::zero(), &error_};
-        s.log = std::move(line);
+        if (s.what != call_step::kind::fail) s.log = std::move(line);  // else the failure's own line
         return s;
     }
     if (auto* fe = std::get_if<error_info>(&fresh))
@@ -163,10 +204,10 @@ call_step call_fsm::decide(steady::time_point now) {
     return s;
 }
 
-call_step call_fsm::on_waited(boost::system::error_code ec) {
+call_step call_fsm::on_waited(boost::system::error_code ec, steady::time_point now) {
     if (!ec) {
         ++n_;
-        return next_attempt();
+        return next_attempt(now);
     }
     call_step s{.what = call_step::kind::fail,
                 .error = make_error(ec, "waiting " + ms_text(wait_) + " before attempt " + std::to_string(n_ + 1) +

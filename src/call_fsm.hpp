@@ -10,6 +10,7 @@
 #include <apig/credentials.hpp>
 #include <apig/error.hpp>
 #include <apig/observability.hpp>
+#include <apig/rate_limit.hpp>
 #include <apig/retry.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -38,6 +39,10 @@ struct call_env {
     std::function<double()> random;
     /// The wall clock, the reference of an HTTP-date Retry-After.
     std::function<std::chrono::system_clock::time_point()> wall_clock;
+    /// Thread-safe, possibly shared; null: no rate limit. Every attempt takes a token.
+    rate_limiter* limiter = nullptr;
+    /// How messages name the limiter, e.g. "rate_limit: 20 requests/s, burst 1".
+    std::string limiter_name{};
 };
 
 /// What the call does next. Before the step itself, the coroutine carries out its
@@ -52,6 +57,9 @@ struct call_step {
         refresh_credentials,
         /// Wait `wait`, then `on_waited`.
         wait,
+        /// Wait until `until` (`wait`, rounded up) for the rate limiter's token, then
+        /// `on_rate_waited`. The token is taken: a cancelled wait gives it back there.
+        rate_wait,
         /// The call fails with `error`.
         fail,
         /// The call succeeded.
@@ -72,7 +80,8 @@ struct call_step {
     int attempt = 0;                     // attempt: its number (1 for the first)
     bool counts_as_retry = false;        // attempt: counted in client_stats::retries
     bool counts_as_refresh = false;      // counted in client_stats::credential_refreshes
-    std::chrono::milliseconds wait{};    // wait
+    std::chrono::milliseconds wait{};    // wait, rate_wait
+    std::chrono::steady_clock::time_point until{};  // rate_wait
     error_info error{};                  // fail
     std::optional<report_of_attempt> report{};  // the attempt that just ended, for the attempt hook
     std::optional<log_line> log{};
@@ -94,7 +103,7 @@ public:
     /// The deadline of the call (time_point::max() without one).
     steady::time_point deadline() const noexcept { return deadline_; }
 
-    call_step on_credentials(credentials_or_error c);
+    call_step on_credentials(credentials_or_error c, steady::time_point now);
     /// The attempt succeeded: the retry budget gets its refund.
     call_step on_success();
     /// The attempt failed with `e`; the response (if any) said `Retry-After: retry_after`.
@@ -102,11 +111,16 @@ public:
     /// The refresh after a 401 ended; `cancelled`: the call was cancelled meanwhile.
     call_step on_refreshed(refresh_result fresh, bool cancelled, steady::time_point now);
     /// The wait ended, successfully or not (cancelled: operation_aborted).
-    call_step on_waited(boost::system::error_code ec);
+    call_step on_waited(boost::system::error_code ec, steady::time_point now);
+    /// The wait for the rate limiter's token ended, successfully or not (cancelled:
+    /// operation_aborted, and the token is given back).
+    call_step on_rate_waited(boost::system::error_code ec);
 
 private:
-    call_step next_attempt();
-    call_step attempt_with(credentials const& c);
+    call_step next_attempt(steady::time_point now);
+    // Takes the rate limiter's token for attempt n_ with `c`, then the attempt (or the wait).
+    call_step attempt_with(credentials const& c, steady::time_point now);
+    call_step attempt_step(credentials const& c);
     call_step decide(steady::time_point now);
     std::chrono::milliseconds backoff() const;
 
@@ -124,6 +138,7 @@ private:
     std::string why_;             // why the loop stops, appended to the final message
     std::string retry_after_;     // of the last failure, kept across a refresh
     std::chrono::milliseconds wait_{};
+    rate_limiter::reservation token_{};  // of the attempt waiting for its time
 };
 
 }  // namespace apig::detail

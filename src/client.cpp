@@ -28,6 +28,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 
@@ -226,6 +227,21 @@ client_options checked(client_options o) {
     return o;
 }
 
+// The client's limiter: the shared one, else its own (null when off). Throws api_error for
+// bad rate_limit options.
+std::shared_ptr<rate_limiter> rate_limiter_of(client_options const& o) {
+    if (o.shared_rate_limiter) return o.shared_rate_limiter->enabled() ? o.shared_rate_limiter : nullptr;
+    auto own = std::make_shared<rate_limiter>(o.rate_limit);
+    return own->enabled() ? own : nullptr;
+}
+
+std::string limiter_name(rate_limiter const& l, bool shared) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", l.options().requests_per_second);
+    return std::string(shared ? "shared_rate_limiter" : "rate_limit") + ": " + rate + " requests/s, burst " +
+           std::to_string(l.options().burst);
+}
+
 }  // namespace
 
 
@@ -243,6 +259,7 @@ client::impl::impl(asio::any_io_executor e, client_options o)
            counters),
       budget(opts.shared_retry_budget ? opts.shared_retry_budget
                                       : std::make_shared<retry_budget>(opts.retry_budget)),
+      limiter(rate_limiter_of(opts)),
       rng(std::random_device{}()),
       call_env{.policy = opts.retry,
                .budget = *budget,
@@ -251,7 +268,9 @@ client::impl::impl(asio::any_io_executor e, client_options o)
                    "timeouts.total = " + ms_text(opts.timeouts.total) + ", the call's overall deadline",
                .refreshable = std::holds_alternative<std::shared_ptr<credentials_provider>>(opts.credentials),
                .random = random_source(opts.retry, rng),
-               .wall_clock = [this] { return now(); }} {
+               .wall_clock = [this] { return now(); },
+               .limiter = limiter.get(),
+               .limiter_name = limiter ? limiter_name(*limiter, opts.shared_rate_limiter != nullptr) : ""} {
     if (auto const* p = std::get_if<std::shared_ptr<credentials_provider>>(&opts.credentials))
         provider = *p;
     else
@@ -317,7 +336,9 @@ client_stats client::stats() const noexcept {
             .replays = impl_->replays.load(relaxed),
             .credential_refreshes = impl_->refreshes.load(relaxed),
             .bytes = impl_->bytes.load(relaxed),
-            .retry_tokens = impl_->budget->available()};
+            .retry_tokens = impl_->budget->available(),
+            .rate_limited = impl_->rate_limited.load(relaxed),
+            .rate_limit_wait = std::chrono::microseconds(impl_->rate_wait_us.load(relaxed))};
 }
 
 void client::cancel() {

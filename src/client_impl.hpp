@@ -75,6 +75,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::chrono::system_clock::time_point now() const;
     // Waits `d` (the test seam's sleep, if any): an error code if cancelled.
     boost::asio::awaitable<boost::system::error_code> sleep(milliseconds d);
+    // Waits until `until` for the rate limiter (the test seam's sleep of `d`, if any).
+    boost::asio::awaitable<boost::system::error_code> sleep_until(steady::time_point until, milliseconds d);
 
     // The earlier of a step's own limit and the call's deadline, named for the message.
     http::step_limit limit(milliseconds step, char const* name, steady::time_point deadline) const;
@@ -101,10 +103,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::unique_ptr<boost::asio::ssl::context> proxy_ctx;  // an https:// proxy's (see proxy_options::tls)
     http::pool_counters counters;
     std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0}, refreshes{0};
+    std::atomic<std::uint64_t> rate_limited{0}, rate_wait_us{0};
     std::shared_ptr<credentials_provider> provider;  // null: `fixed` is used
     credentials fixed;
     http::pool pool;
     std::shared_ptr<retry_budget> budget;  // the client's own, or shared with other clients
+    std::shared_ptr<rate_limiter> limiter;  // the client's own, or shared; null: no rate limit
     std::mt19937_64 rng;
     detail::call_env call_env;  // what each call's state machine consults
     std::string request_headers;  // Host, User-Agent, Accept, the extra headers: the same for every request

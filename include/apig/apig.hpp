@@ -12,6 +12,7 @@
 #include <apig/options.hpp>
 #include <apig/pager.hpp>
 #include <apig/proxy.hpp>
+#include <apig/rate_limit.hpp>
 #include <apig/region.hpp>
 #include <apig/retry.hpp>
 #include <apig/temporary_credentials.hpp>

@@ -12,6 +12,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <memory>
 
 namespace apig {
@@ -40,6 +41,8 @@ struct client_stats {
                                              ///< credentials after a 401 (not retries)
     std::uint64_t bytes = 0;     ///< response bytes read (headers and bodies)
     std::uint32_t retry_tokens = 0;  ///< what is left of the retry budget
+    std::uint64_t rate_limited = 0;  ///< attempts that waited for the rate limiter's token
+    std::chrono::microseconds rate_limit_wait{};  ///< the time those attempts waited, in all
 };
 
 /// A client of ListInstancesV2 for one endpoint and a default project (a request may name

@@ -3,6 +3,7 @@
 #include <apig/credentials.hpp>
 #include <apig/observability.hpp>
 #include <apig/proxy.hpp>
+#include <apig/rate_limit.hpp>
 #include <apig/retry.hpp>
 #include <apig/tls_options.hpp>
 
@@ -119,6 +120,17 @@ struct client_options {
     /// executors. Its own options apply, `retry_budget` is ignored, and `client_stats::
     /// retry_tokens` is what is left of it. Default: none (each client has its own).
     std::shared_ptr<apig::retry_budget> shared_retry_budget{};
+    /// The client's own rate limit (see rate_limit.hpp): every attempt, retries included,
+    /// takes a token before it is sent, waiting for it if need be. The wait holds no
+    /// connection nor pool slot, counts against `timeouts.total` (a token that would come
+    /// at or after the call's deadline fails the call at once with `errc::timed_out`, taking
+    /// nothing), and ends with `operation_aborted` on cancellation, giving the token back.
+    /// Default: off. Not used when `shared_rate_limiter` is set.
+    rate_limit_options rate_limit{};
+    /// A rate limiter shared with other clients (a tenant's quota): together their attempts
+    /// start at most as fast as its options say. Thread-safe (one lock-free atomic): the
+    /// clients may run on any threads and executors. Overrides `rate_limit`. Default: none.
+    std::shared_ptr<apig::rate_limiter> shared_rate_limiter{};
     /// Called after every attempt (metrics, tracing). Default: none.
     attempt_hook on_attempt{};
     /// Receives log lines at or above `log_min_level`. Default: none (the library is silent).

@@ -74,7 +74,7 @@ call_step first_attempt(call_fsm& fsm, apig::credentials const& c = tok1) {
     REQUIRE(s.what == kind::get_credentials);
     CHECK_FALSE(s.report);
     CHECK_FALSE(s.log);
-    s = fsm.on_credentials(c);
+    s = fsm.on_credentials(c, t0);
     REQUIRE(s.what == kind::attempt);
     return s;
 }
@@ -82,9 +82,9 @@ call_step first_attempt(call_fsm& fsm, apig::credentials const& c = tok1) {
 // The step after a wait that ended well, when the credentials come from the provider: the next
 // attempt's step.
 call_step after_wait(call_fsm& fsm, apig::credentials const& c = tok1) {
-    auto s = fsm.on_waited({});
+    auto s = fsm.on_waited({}, t0);
     REQUIRE(s.what == kind::get_credentials);
-    s = fsm.on_credentials(c);
+    s = fsm.on_credentials(c, t0);
     REQUIRE(s.what == kind::attempt);
     return s;
 }
@@ -506,7 +506,7 @@ TEST_CASE("call fsm: a 401 with a provider asks for fresh credentials once") {
         REQUIRE(fsm.on_failure(http_failure(401, rejected), "", t0).what == kind::refresh_credentials);
         REQUIRE(fsm.on_refreshed(tok2, false, t0).what == kind::attempt);
         check_retry(fsm.on_failure(http_failure(503, "busy"), "", t0), 2, 100ms, "busy");
-        auto s = fsm.on_waited({});
+        auto s = fsm.on_waited({}, t0);
         REQUIRE(s.what == kind::attempt);  // no get_credentials: pinned
         CHECK(s.attempt == 3);
         CHECK(*s.creds == tok2);
@@ -593,7 +593,7 @@ TEST_CASE("call fsm: cancellation") {
         call_fsm fsm(env);
         first_attempt(fsm);
         check_retry(fsm.on_failure(http_failure(503, "busy"), "", t0), 1, 50ms, "busy");
-        auto s = fsm.on_waited(boost::asio::error::operation_aborted);
+        auto s = fsm.on_waited(boost::asio::error::operation_aborted, t0);
         REQUIRE(s.what == kind::fail);
         CHECK(s.error.code == boost::asio::error::operation_aborted);
         CHECK(s.error.message == "waiting 50 ms before attempt 2: cancelled");
@@ -609,7 +609,7 @@ TEST_CASE("call fsm: cancellation") {
         first_attempt(fsm);
         check_retry(fsm.on_failure(http_failure(503, "busy"), "", t0), 1, 50ms, "busy");
         boost::system::error_code const ec = boost::asio::error::shut_down;
-        auto s = fsm.on_waited(ec);
+        auto s = fsm.on_waited(ec, t0);
         REQUIRE(s.what == kind::fail);
         CHECK(s.error.code == ec);
         CHECK(s.error.message == "waiting 50 ms before attempt 2: " + ec.message());
@@ -624,7 +624,7 @@ TEST_CASE("call fsm: the credentials provider fails before an attempt") {
         auto env = r.env();
         call_fsm fsm(env);
         REQUIRE(fsm.start(t0).what == kind::get_credentials);
-        auto s = fsm.on_credentials(failure(apig::errc::credentials_unavailable, why));
+        auto s = fsm.on_credentials(failure(apig::errc::credentials_unavailable, why), t0);
         REQUIRE(s.what == kind::fail);
         CHECK(s.error.code == apig::errc::credentials_unavailable);
         CHECK(s.error.message == why);
@@ -641,8 +641,8 @@ TEST_CASE("call fsm: the credentials provider fails before an attempt") {
         call_fsm fsm(env);
         first_attempt(fsm);
         check_retry(fsm.on_failure(http_failure(503, "busy"), "", t0), 1, 50ms, "busy");
-        REQUIRE(fsm.on_waited({}).what == kind::get_credentials);
-        auto s = fsm.on_credentials(failure(apig::errc::credentials_unavailable, why));
+        REQUIRE(fsm.on_waited({}, t0).what == kind::get_credentials);
+        auto s = fsm.on_credentials(failure(apig::errc::credentials_unavailable, why), t0);
         REQUIRE(s.what == kind::fail);
         CHECK(s.error.message == why);
         CHECK(s.error.attempts == 1);

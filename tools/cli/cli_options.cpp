@@ -68,7 +68,8 @@ bool takes_value(std::string_view name) noexcept {
         "--endpoint", "--region",      "--project-id",  "--token-file",      "--ca-file",
         "--offset",   "--limit",       "--instance-id",     "--instance-name",
         "--status",   "--format",      "--max-attempts",    "--timeout",
-        "--max-connections", "--concurrency", "--proxy",       "--no-proxy"};
+        "--max-connections", "--concurrency", "--proxy",       "--no-proxy",
+        "--rate",     "--burst"};
     return std::find(std::begin(with_value), std::end(with_value), name) != std::end(with_value);
 }
 
@@ -146,6 +147,20 @@ std::optional<std::string> parse_timeout(std::string_view v,
         return "--timeout: must be > 0 and at most 86400 seconds, got " + quote(v);
     // Rounded up so that a small positive value never becomes a zero (= no) timeout.
     out = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
+    return std::nullopt;
+}
+
+/// --rate: requests per second, a positive number within the library's bounds.
+std::optional<std::string> parse_rate(std::string_view v, std::optional<double>& out) {
+    double r = 0;
+    auto const* last = v.data() + v.size();
+    auto const [ptr, ec] = std::from_chars(v.data(), last, r, std::chars_format::general);
+    if (v.empty() || ec != std::errc{} || ptr != last || !std::isfinite(r))
+        return "--rate: expected a number of requests per second (e.g. 20 or 0.5), got " + quote(v);
+    using limits = apig::rate_limit_options;
+    if (!(r >= limits::min_requests_per_second && r <= limits::max_requests_per_second))
+        return "--rate: must be at least 0.0001 and at most 1000000 requests per second, got " + quote(v);
+    out = r;
     return std::nullopt;
 }
 
@@ -231,6 +246,8 @@ std::optional<std::string> apply_value(options& o, bool& limit_given, std::strin
     else if (name == "--concurrency")
         return parse_positive(name, v, o.concurrency, apig::page_options::max_concurrency);
     else if (name == "--timeout") return parse_timeout(v, o.timeout);
+    else if (name == "--rate") return parse_rate(v, o.rate);
+    else if (name == "--burst") return parse_positive(name, v, o.burst, apig::rate_limit_options::max_burst);
     return std::nullopt;
 }
 
@@ -300,6 +317,7 @@ std::optional<std::string> finish(options& o, bool limit_given, env_lookup const
         if (o.all && !limit_given) o.request.limit = all_default_limit;
     }
     // Without --all there is one request: a number of pages in flight would be ignored.
+    if (o.burst && !o.rate) return "--burst applies only with --rate (the number of requests that may start at once)";
     if (o.concurrency && !o.all)
         return "--concurrency applies only to --all (without it, one page is listed with one "
                "request)";
@@ -462,6 +480,11 @@ std::string usage_text() {
     s += "  --concurrency N        with --all: pages requested at once, 1.." +
          std::to_string(apig::page_options::max_concurrency) + " (default " +
          std::to_string(apig::page_options{}.concurrency) + ")\n";
+    s += "  --rate N               start at most N requests a second (retries included),\n";
+    s += "                         a number in 0.0001..1000000 (default: no limit)\n";
+    s += "  --burst N              with --rate: requests that may start at once after a\n";
+    s += "                         quiet spell, 1.." + std::to_string(apig::rate_limit_options::max_burst) +
+         " (default 1: evenly spaced)\n";
     s += "\n";
     s += "Selection:\n";
     s += "  --offset N             index of the first instance (default 0)\n";

@@ -73,6 +73,12 @@ struct options {
     /// --concurrency: page_options::concurrency of the walk, 1..page_options::max_concurrency;
     /// only with --all (or --demo).
     std::optional<int> concurrency;
+    /// --rate: client_options::rate_limit.requests_per_second, a number in
+    /// [rate_limit_options::min_requests_per_second, max_requests_per_second].
+    std::optional<double> rate;
+    /// --burst: client_options::rate_limit.burst, 1..rate_limit_options::max_burst; only
+    /// with --rate.
+    std::optional<int> burst;
 };
 
 /// What the command line asks for besides a normal run.

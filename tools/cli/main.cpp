@@ -139,6 +139,10 @@ int run(cli::options const& opts, apig::client_options copts,
     if (opts.timeout) copts.timeouts.total = *opts.timeout;
     if (opts.max_attempts) copts.retry.max_attempts = *opts.max_attempts;
     if (opts.max_connections) copts.pool.max_connections = static_cast<std::size_t>(*opts.max_connections);
+    if (opts.rate) {
+        copts.rate_limit.requests_per_second = *opts.rate;
+        if (opts.burst) copts.rate_limit.burst = static_cast<std::uint32_t>(*opts.burst);
+    }
 
     boost::asio::io_context ioc;
     std::optional<apig::client> client;

@@ -388,7 +388,7 @@ TEST_CASE("usage_text names every option") {
     for (char const* opt : {"--endpoint", "--project-id", "--token-file", "--ca-file", "--insecure",
                             "--offset", "--limit", "--all", "--instance-id", "--instance-name",
                             "--status", "--max-attempts", "--timeout", "--max-connections",
-                            "--concurrency", "--format", "--quiet", "--demo", "--help",
+                            "--concurrency", "--rate", "--burst", "--format", "--quiet", "--demo", "--help",
                             "--version",
                             "APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
                             "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK",
@@ -507,4 +507,33 @@ TEST_CASE("parse_args: the proxy comes from the environment (curl's rules) unles
     CHECK(p.url == "https://mine:443");
     CHECK(p.no_proxy == "*");
     CHECK(contains(parse_error({"--proxy", ""}), "--proxy: the value must not be empty"));
+}
+
+TEST_CASE("parse_args: --rate and --burst") {
+    auto o = parse_ok({"--rate", "20"});
+    CHECK(o.rate == 20.0);
+    CHECK_FALSE(o.burst);
+    o = parse_ok({"--rate=0.5", "--burst=10"});
+    CHECK(o.rate == 0.5);
+    CHECK(o.burst == 10);
+    CHECK(parse_ok({"--rate", "1e3"}).rate == 1000.0);
+    CHECK_FALSE(parse_ok({}).rate);
+    for (char const* bad : {"0", "-1", "abc", "", "nan", "inf", "1e7", "0.00001", "5x"}) {
+        CAPTURE(bad);
+        CHECK(contains(parse_error({"--rate", bad}), "--rate: "));
+    }
+    CHECK(contains(parse_error({"--rate", "0"}), "must be at least 0.0001 and at most 1000000"));
+    CHECK(contains(parse_error({"--rate", "x"}), "expected a number of requests per second"));
+    CHECK(contains(parse_error({"--burst", "5"}), "--burst applies only with --rate"));
+    CHECK(contains(parse_error({"--rate", "5", "--burst", "0"}), "--burst: must be an integer in 1..100000"));
+    CHECK(contains(parse_error({"--rate", "5", "--burst", "100001"}), "--burst: must be an integer in 1..100000"));
+    CHECK(contains(parse_error({"--rate", "5", "--burst", "two"}), "--burst: expected an integer"));
+    CHECK(contains(parse_error({"--rate"}), "--rate"));
+}
+
+TEST_CASE("usage_text: --rate and --burst with their bounds and defaults") {
+    auto const text = cli::usage_text();
+    CHECK(contains(text, "--rate N"));
+    CHECK(contains(text, "0.0001..1000000 (default: no limit)"));
+    CHECK(contains(text, "1.." + std::to_string(apig::rate_limit_options::max_burst) + " (default 1"));
 }

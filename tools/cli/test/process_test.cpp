@@ -324,3 +324,24 @@ TEST_CASE("process: --concurrency and --max-connections reach the walk and the p
     CHECK(f.server.max_in_flight() == 1);
     CHECK(f.server.connections_accepted() == 1);
 }
+
+TEST_CASE("process: --rate spaces the walk's requests, --burst lets that many go at once") {
+    fixture f;
+    auto const walk = [&](std::vector<std::string> more) {
+        f.server.reset_stats();
+        std::vector<std::string> a{"--all", "--limit", "5", "--concurrency", "4", "--format", "none"};
+        a.insert(a.end(), more.begin(), more.end());
+        auto const start = std::chrono::steady_clock::now();
+        auto const r = run_cli(f.dir, f.args(a), f.token_env());
+        CAPTURE(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.starts_with("57 of 57 instances, 12 pages, "));
+        REQUIRE(f.server.requests_served() == 12);
+        // The last request's place: (12 - burst) intervals after the first request could go.
+        auto last = start;
+        for (auto const& q : f.server.requests()) last = std::max(last, q.at);
+        return last - start;
+    };
+    CHECK(walk({"--rate", "40"}) >= 11 * 25ms);
+    CHECK(walk({"--rate", "40", "--burst", "6"}) >= 6 * 25ms);
+}
