@@ -40,6 +40,8 @@ struct client_stats {
                                              ///< credentials after a 401 (not retries)
     std::uint64_t bytes = 0;     ///< response bytes read (headers and bodies)
     std::uint32_t retry_tokens = 0;  ///< what is left of the retry budget
+    std::uint64_t handshakes = 0;    ///< TLS handshakes completed with the endpoint (new connections)
+    std::uint64_t resumed_handshakes = 0;  ///< of which resumed a session (tls_options::session_resumption)
 };
 
 /// A client of ListInstancesV2 for one endpoint and a default project (a request may name

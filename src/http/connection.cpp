@@ -207,9 +207,13 @@ asio::awaitable<error_info> connection::handshake(Stream& s, target_host const& 
         close();
         co_return invalid_argument("TLS server name '" + name + "' was refused by OpenSSL");
     }
+    prepare_resumption(s.native_handle(), t.host, t.port, name);
     beast::get_lowest_layer(stream_).expires_at(limit.at);
     auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (!hec) co_return error_info{};
+    if (!hec) {
+        if (!proxy_hop) resumed_ = session_resumed(s.native_handle());
+        co_return error_info{};
+    }
     close();
     if (is_error(hec, beast::error::timeout))
         co_return make_error(errc::timed_out, "TLS handshake with " + who + ": timed out (" + limit.name + ")");
