@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -23,26 +22,6 @@
 namespace apig::http {
 namespace {
 
-// The directories of a colon-separated list (as SSL_CERT_DIR): whether one holds a name
-// OpenSSL's hash-directory lookup reads (8 hex digits, '.', a digit: "5ad8a5d6.0").
-bool holds_hashed_names(std::string const& dirs) {
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        auto const end = std::min(dirs.find(':', start), dirs.size());
-        std::error_code ec;
-        for (std::filesystem::directory_iterator it(dirs.substr(start, end - start), ec), last; !ec && it != last;
-             it.increment(ec)) {
-            auto const name = it->path().filename().string();
-            if (name.size() >= 10 && name[8] == '.' && std::isdigit(static_cast<unsigned char>(name[9])) &&
-                std::all_of(name.begin(), name.begin() + 8,
-                            [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }))
-                return true;
-        }
-        start = end + 1;
-    }
-    return false;
-}
-
 std::string env_or(char const* var, char const* fallback) {
     char const* v = std::getenv(var);
     return v ? std::string(v) : std::string(fallback ? fallback : "");
@@ -50,43 +29,68 @@ std::string env_or(char const* var, char const* fallback) {
 
 // Where the system trust comes from: what OpenSSL's default paths name (the variables win).
 struct system_trust_paths {
-    std::string dirs;        // for the hash-directory lookup; empty: none
-    std::string file;        // read eagerly only when `read_file`
-    bool read_file = false;
+    std::string dirs;  // for the hash-directory lookup; empty: none
+    std::string file;  // the bundle, read on the first lookup that needs it; empty: none
 };
 
 system_trust_paths const& trust_paths() {
-    static system_trust_paths const paths = [] {
-        system_trust_paths p;
-        p.dirs = env_or(X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
-        p.file = env_or(X509_get_default_cert_file_env(), X509_get_default_cert_file());
-        bool const hashed = !p.dirs.empty() && holds_hashed_names(p.dirs);
-        p.read_file = std::getenv(X509_get_default_cert_file_env()) != nullptr || !hashed;
-        return p;
-    }();
+    static system_trust_paths const paths{env_or(X509_get_default_cert_dir_env(), X509_get_default_cert_dir()),
+                                          env_or(X509_get_default_cert_file_env(), X509_get_default_cert_file())};
     return paths;
 }
 
-void add_directory_lookup(X509_STORE* store) {
-    auto const& p = trust_paths();
-    if (p.dirs.empty()) return;
-    if (X509_LOOKUP* l = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()))
-        (void)X509_LOOKUP_add_dir(l, p.dirs.c_str(), X509_FILETYPE_PEM);
+// The bundle's certificates, read once per process by the first lookup that needs one.
+STACK_OF(X509)* bundle_certificates() {
+    static STACK_OF(X509)* const certs = [] {
+        STACK_OF(X509)* out = nullptr;
+        if (X509_STORE* tmp = X509_STORE_new()) {
+            if (!trust_paths().file.empty() && X509_STORE_load_file(tmp, trust_paths().file.c_str()) == 1)
+                out = X509_STORE_get1_all_certs(tmp);
+            X509_STORE_free(tmp);
+        }
+        ERR_clear_error();  // no bundle: not an error (the caller may give its own CA)
+        return out;         // lives as long as the process
+    }();
+    return certs;
 }
 
-// A store of its own for a context that also trusts a CA file or PEM: the system store's
-// certificates (shared by reference, not parsed again) and its directory lookup.
-X509_STORE* private_store_with_system_trust() {
-    X509_STORE* store = X509_STORE_new();
-    if (!store) return nullptr;
-    add_directory_lookup(store);
-    X509_STORE* shared = system_trust_store();
-    if (STACK_OF(X509)* certs = X509_STORE_get1_all_certs(shared)) {
-        for (int i = 0; i < sk_X509_num(certs); ++i) (void)X509_STORE_add_cert(store, sk_X509_value(certs, i));
-        sk_X509_pop_free(certs, X509_free);
+// A lookup by subject in the bundle file, read on first use: OpenSSL's file lookup reads
+// the whole bundle when a context is set up (20 ms and more), though a chain usually finds
+// its CA in the hash directory (or among the caller's own CAs) first. Like the directory
+// lookup, it adds what it finds to the store, which holds the reference `ret` points to.
+int bundle_by_subject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, X509_NAME const* name, X509_OBJECT* ret) {
+    if (type != X509_LU_X509 || name == nullptr) return 0;
+    STACK_OF(X509)* certs = bundle_certificates();
+    X509_STORE* store = X509_LOOKUP_get_store(lookup);
+    X509* found = nullptr;
+    for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i) {
+        X509* c = sk_X509_value(certs, i);
+        if (X509_NAME_cmp(X509_get_subject_name(c), name) != 0) continue;
+        (void)X509_STORE_add_cert(store, c);  // every match: the chain builder picks among them
+        if (!found) found = c;
+    }
+    ERR_clear_error();  // a certificate already in the store is not an error
+    if (!found || X509_OBJECT_set1_X509(ret, found) != 1) return 0;
+    X509_free(found);  // the store holds it; the caller takes its own reference
+    return 1;
+}
+
+// Adds OpenSSL's default lookups, lazily: the hash directory first (one file per CA, read
+// when a chain needs that CA), then the bundle file (read once per process, on first need).
+void add_system_lookups(X509_STORE* store) {
+    auto const& p = trust_paths();
+    if (!p.dirs.empty())
+        if (X509_LOOKUP* l = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()))
+            (void)X509_LOOKUP_add_dir(l, p.dirs.c_str(), X509_FILETYPE_PEM);
+    if (!p.file.empty()) {
+        static X509_LOOKUP_METHOD* const method = [] {
+            X509_LOOKUP_METHOD* m = X509_LOOKUP_meth_new("apig: CA bundle, read on first use");
+            if (m) (void)X509_LOOKUP_meth_set_get_by_subject(m, bundle_by_subject);
+            return m;
+        }();
+        if (method) (void)X509_STORE_add_lookup(store, method);
     }
     ERR_clear_error();
-    return store;
 }
 
 // The key of the connection an SSL belongs to (host, port, name), owned by the SSL.
@@ -130,11 +134,7 @@ X509_STORE* system_trust_store() {
     static X509_STORE* const store = [] {
         X509_STORE* s = X509_STORE_new();
         if (!s) throw std::bad_alloc();
-        add_directory_lookup(s);
-        auto const& p = trust_paths();
-        if (p.read_file && !p.file.empty()) (void)X509_STORE_load_file(s, p.file.c_str());
-        // A machine without a CA bundle is not an error if the caller gives its own CA.
-        ERR_clear_error();
+        add_system_lookups(s);
         return s;  // lives as long as the process (contexts hold references of their own)
     }();
     return store;
@@ -250,7 +250,11 @@ boost::asio::ssl::context make_client_context(tls_options const& opts) {
         SSL_CTX_set1_cert_store(native, system_trust_store());  // shared, by reference count
     } else if (opts.use_system_trust_store) {
         // The extra CAs go into a store of this context's own, never into the shared one.
-        if (X509_STORE* own = private_store_with_system_trust()) SSL_CTX_set_cert_store(native, own);
+        // Its lookups cost nothing until used; the bundle, if read, is read once per process.
+        if (X509_STORE* own = X509_STORE_new()) {
+            add_system_lookups(own);
+            SSL_CTX_set_cert_store(native, own);
+        }
     }
     if (!opts.ca_file.empty()) {
         // OpenSSL opens what it is given and reads to the end: a FIFO without a writer would

@@ -19,13 +19,14 @@
 
 namespace apig::http {
 
-/// The process-wide system trust store, built once on first use and shared (by reference
+/// The process-wide system trust store, made once on first use and shared (by reference
 /// count) by every context that trusts the system store and nothing else. What OpenSSL's
-/// default paths name, honouring SSL_CERT_FILE and SSL_CERT_DIR: the certificate directory
-/// is looked up lazily by subject hash (OpenSSL's hash-directory lookup: a CA is read when a
-/// chain needs it); the bundle file is read (once) only when SSL_CERT_FILE is set or when no
-/// directory holds hashed names (c_rehash / update-ca-certificates), as on distributions
-/// that ship only a bundle. Thread-safe. Never null (an empty store if nothing is there).
+/// default paths name, honouring SSL_CERT_DIR and SSL_CERT_FILE, but read lazily: the
+/// certificate directory by subject hash (OpenSSL's hash-directory lookup: a CA's file is
+/// read when a chain needs that CA), then the bundle file, read once per process by the first
+/// chain whose CA is not found otherwise (and shared by every store). Contexts that also trust
+/// a CA file or PEM get a store of their own with the same two lookups, so their CAs never
+/// enter this one. Thread-safe. Never null.
 X509_STORE* system_trust_store();
 
 /// The file identity that makes an edited CA file a different context (see context_key).
