@@ -112,10 +112,10 @@ http::target_host proxied_endpoint(client_options const& o, std::shared_ptr<http
 }
 
 // The TLS context for an https:// proxy, made from proxy.tls; null for none or an http:// one.
-std::unique_ptr<asio::ssl::context> proxy_context(std::shared_ptr<http::proxy_route const> const& proxy) {
+std::shared_ptr<asio::ssl::context> proxy_context(std::shared_ptr<http::proxy_route const> const& proxy) {
     if (!proxy || !proxy->tls) return nullptr;
     try {
-        return std::make_unique<asio::ssl::context>(http::make_client_context(proxy->tls_opts));
+        return http::shared_client_context(proxy->tls_opts);
     } catch (api_error const& e) {
         throw_invalid_argument(std::string("proxy.tls: ") + e.info().message);
     }
@@ -251,7 +251,8 @@ client::impl::impl(asio::any_io_executor e, client_options o)
       opts(std::move(o)),
       proxy(configured_proxy(opts)),
       host(proxied_endpoint(opts, proxy)),
-      ctx(http::make_client_context(opts.tls)),
+      shared_ctx(http::shared_client_context(opts.tls)),
+      ctx(*shared_ctx),
       proxy_ctx(proxy_context(proxy)),
       pool(strand, ctx,
            {opts.pool.max_connections, opts.pool.idle_timeout, opts.pool.max_requests_per_connection,
@@ -338,7 +339,9 @@ client_stats client::stats() const noexcept {
             .bytes = impl_->bytes.load(relaxed),
             .retry_tokens = impl_->budget->available(),
             .rate_limited = impl_->rate_limited.load(relaxed),
-            .rate_limit_wait = std::chrono::microseconds(impl_->rate_wait_us.load(relaxed))};
+            .rate_limit_wait = std::chrono::microseconds(impl_->rate_wait_us.load(relaxed)),
+            .handshakes = c.handshakes.load(relaxed),
+            .resumed_handshakes = c.resumed_handshakes.load(relaxed)};
 }
 
 void client::cancel() {

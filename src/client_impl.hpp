@@ -99,8 +99,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // host; null: none.
     std::shared_ptr<http::proxy_route const> proxy;
     http::target_host host;
-    boost::asio::ssl::context ctx;
-    std::unique_ptr<boost::asio::ssl::context> proxy_ctx;  // an https:// proxy's (see proxy_options::tls)
+    // The TLS context, shared with every client (and IAM lookup) of equal TLS options.
+    std::shared_ptr<boost::asio::ssl::context> shared_ctx;
+    boost::asio::ssl::context& ctx;
+    std::shared_ptr<boost::asio::ssl::context> proxy_ctx;  // an https:// proxy's (see proxy_options::tls)
     http::pool_counters counters;
     std::atomic<std::uint64_t> requests{0}, retries{0}, replays{0}, bytes{0}, refreshes{0};
     std::atomic<std::uint64_t> rate_limited{0}, rate_wait_us{0};

@@ -243,7 +243,7 @@ public:
         : where_(std::move(where)), token_file_(std::move(token_file)), key_(key),
           prefix_("pod identity agent " + where_.shown + ": ") {
         if (where_.base.starts_with("https:")) {
-            tls_ = std::make_unique<asio::ssl::context>(http::make_client_context(tls));
+            tls_ = http::shared_client_context(tls);
             verify_ = !tls.insecure_skip_verify;
             tls_name_ = tls.server_name;
         }
@@ -291,7 +291,7 @@ private:
     std::string const token_file_;
     temporary_key_options const key_;
     std::string const prefix_;
-    std::unique_ptr<asio::ssl::context> tls_;
+    std::shared_ptr<asio::ssl::context> tls_;
     bool verify_ = true;
     std::string tls_name_;  // tls_options::server_name: SNI and the name checked (empty: the host)
 };

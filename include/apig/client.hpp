@@ -43,6 +43,8 @@ struct client_stats {
     std::uint32_t retry_tokens = 0;  ///< what is left of the retry budget
     std::uint64_t rate_limited = 0;  ///< attempts that waited for the rate limiter's token
     std::chrono::microseconds rate_limit_wait{};  ///< the time those attempts waited, in all
+    std::uint64_t handshakes = 0;    ///< TLS handshakes completed with the endpoint (new connections)
+    std::uint64_t resumed_handshakes = 0;  ///< of which resumed a session (tls_options::session_resumption)
 };
 
 /// A client of ListInstancesV2 for one endpoint and a default project (a request may name

@@ -17,6 +17,12 @@ struct tls_options {
     /// Accept any certificate and host name. Only for tests against a server you control;
     /// never the default. Default: false.
     bool insecure_skip_verify = false;
+    /// Resume TLS sessions on new connections to the same host, port and name (TLS 1.3
+    /// tickets, TLS 1.2 session ids; never 0-RTT early data): a resumed handshake skips the
+    /// certificate exchange and its checks, saving most of the handshake's CPU. Only sessions
+    /// of verified handshakes with that name are offered; each TLS 1.3 ticket is used once.
+    /// Default: true.
+    bool session_resumption = true;
 };
 
 }  // namespace apig

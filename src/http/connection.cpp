@@ -120,6 +120,12 @@ bool connection::readable() noexcept {
 
 void connection::close() noexcept {
     reusable_ = false;
+    // Closing without a close_notify is this client's choice, not a failure (TLS 1.1 and
+    // later let such a session be resumed), but OpenSSL marks the session of an SSL freed
+    // without one as not resumable, and that session may be in the context's session store.
+    // Marked as shut down, it stays resumable. (A fatal alert has made it unusable already.)
+    for (SSL* ssl : {stream_.native_handle(), inner_ ? inner_->native_handle() : nullptr})
+        if (ssl) SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN);
     error_code ignored;
     beast::get_lowest_layer(stream_).socket().close(ignored);
 }
@@ -216,9 +222,13 @@ asio::awaitable<error_info> connection::handshake(Stream& s, target_host const& 
         close();
         co_return invalid_argument("TLS server name '" + name + "' was refused by OpenSSL");
     }
+    prepare_resumption(s.native_handle(), t.host, t.port, name);
     beast::get_lowest_layer(stream_).expires_at(limit.at);
     auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (!hec) co_return error_info{};
+    if (!hec) {
+        if (!proxy_hop) resumed_ = session_resumed(s.native_handle());
+        co_return error_info{};
+    }
     close();
     if (is_error(hec, beast::error::timeout))
         co_return make_error(errc::timed_out, "TLS handshake with " + who + ": timed out (" + limit.name + ")");

@@ -162,6 +162,8 @@ public:
     /// cannot be polled. A connection for which this is true must not carry another request:
     /// what arrived would be read as its answer.
     bool readable() noexcept;
+    /// The TLS handshake with the target resumed a session (see prepare_resumption).
+    bool resumed() const noexcept { return resumed_; }
     /// Requests completed on this connection.
     std::uint64_t requests() const noexcept { return requests_; }
     /// Closes the socket; an operation in flight completes with operation_aborted.
@@ -195,6 +197,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::string host_;  // for messages
     bool reusable_ = false;
+    bool resumed_ = false;
     std::uint64_t requests_ = 0;
 };
 

@@ -39,6 +39,10 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// The exchange is over and the socket is closed without a close_notify: OpenSSL would mark
+// the session not resumable when the SSL is freed (see connection::close).
+void keep_resumable(SSL* ssl) noexcept { SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN); }
+
 /// The header block a response may have (status line and fields).
 constexpr std::uint32_t header_limit_bytes = 16 * 1024;
 /// Interim (1xx) responses skipped before the final one, at most.
@@ -208,12 +212,14 @@ public:
             std::string const& proxy_name =
                 proxy->tls_opts.server_name.empty() ? proxy->host : proxy->tls_opts.server_name;
             if (!out.first)
-                out.first = co_await handshake(outer, proxy_name, !proxy->tls_opts.insecure_skip_verify,
+                out.first = co_await handshake(outer, proxy->host, proxy->port, proxy_name, !proxy->tls_opts.insecure_skip_verify,
                                                "proxy " + proxy->host_port + ": ");
             if (!out.first) out.first = co_await open_tunnel(outer, tcp, *proxy, connect_authority(url_.host, url_.port), limit);
             asio::ssl::stream<tls_layer> inner(tls_layer(outer), *req_.tls);
-            if (!out.first) out.first = co_await handshake(inner, name, req_.verify, "");
+            if (!out.first) out.first = co_await handshake(inner, url_.host, url_.port, name, req_.verify, "");
             if (!out.first) out = co_await talk(inner, tcp);
+            keep_resumable(outer.native_handle());
+            keep_resumable(inner.native_handle());
             error_code ignored;
             tcp.socket().close(ignored);
             co_return out;
@@ -223,8 +229,9 @@ public:
         out.first = co_await connect(tcp, results);
         if (!out.first && proxy)
             out.first = co_await open_tunnel(s.next_layer(), tcp, *proxy, connect_authority(url_.host, url_.port), limit);
-        if (!out.first) out.first = co_await handshake(s, name, req_.verify, "");
+        if (!out.first) out.first = co_await handshake(s, url_.host, url_.port, name, req_.verify, "");
         if (!out.first) out = co_await talk(s, tcp);
+        keep_resumable(s.native_handle());
         error_code ignored;
         tcp.socket().close(ignored);
         co_return out;
@@ -244,9 +251,11 @@ private:
     /// The handshake on `s` with the server `name` (its SNI and certificate name); failures
     /// start with `who_` and `hop` ("proxy host:port: " for the hop to an https:// proxy).
     template <class Stream>
-    asio::awaitable<error_info> handshake(Stream& s, std::string const& name, bool verify, std::string const& hop) {
+    asio::awaitable<error_info> handshake(Stream& s, std::string const& host, std::string const& port,
+                                          std::string const& name, bool verify, std::string const& hop) {
         if (!configure_connection(s.native_handle(), name, verify))
             co_return invalid_argument("TLS server name '" + printable(name, 256) + "' was refused by OpenSSL");
+        prepare_resumption(s.native_handle(), host, port, name);
         auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client, use_tuple);
         if (!hec) co_return error_info{};
         if (is_error(hec, beast::error::timeout)) co_return timed_out();

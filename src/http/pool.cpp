@@ -56,7 +56,12 @@ asio::awaitable<error_info> lease::connect(lease_env const& env) {
     reused_ = false;
     auto& c = open();
     auto e = co_await c.connect(env.host, env.limit(step::connect), env.limit(step::handshake));
-    if (e) discard();
+    if (e) {
+        discard();
+    } else if (env.host.tls) {
+        pool_->counters_.handshakes.fetch_add(1, std::memory_order_relaxed);
+        if (c.resumed()) pool_->counters_.resumed_handshakes.fetch_add(1, std::memory_order_relaxed);
+    }
     co_return e;
 }
 

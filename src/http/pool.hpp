@@ -46,6 +46,8 @@ struct pool_counters {
     /// response: found readable at checkout, or closed by the server right behind a response.
     std::atomic<std::uint64_t> discarded{0};
     std::atomic<std::uint64_t> unrequested{0};  ///< connections closed for bytes after a response
+    std::atomic<std::uint64_t> handshakes{0};   ///< TLS handshakes completed with the target
+    std::atomic<std::uint64_t> resumed_handshakes{0};  ///< of which resumed a session
 };
 
 class pool;

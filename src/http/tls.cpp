@@ -10,23 +10,251 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <system_error>
+#include <unordered_map>
 
 namespace apig::http {
+namespace {
+
+std::string env_or(char const* var, char const* fallback) {
+    char const* v = std::getenv(var);
+    return v ? std::string(v) : std::string(fallback ? fallback : "");
+}
+
+// Where the system trust comes from: what OpenSSL's default paths name (the variables win).
+struct system_trust_paths {
+    std::string dirs;  // for the hash-directory lookup; empty: none
+    std::string file;  // the bundle, read on the first lookup that needs it; empty: none
+};
+
+system_trust_paths const& trust_paths() {
+    static system_trust_paths const paths{env_or(X509_get_default_cert_dir_env(), X509_get_default_cert_dir()),
+                                          env_or(X509_get_default_cert_file_env(), X509_get_default_cert_file())};
+    return paths;
+}
+
+// The bundle's certificates, read once per process by the first lookup that needs one.
+STACK_OF(X509)* bundle_certificates() {
+    static STACK_OF(X509)* const certs = [] {
+        STACK_OF(X509)* out = nullptr;
+        if (X509_STORE* tmp = X509_STORE_new()) {
+            if (!trust_paths().file.empty() && X509_STORE_load_file(tmp, trust_paths().file.c_str()) == 1)
+                out = X509_STORE_get1_all_certs(tmp);
+            X509_STORE_free(tmp);
+        }
+        ERR_clear_error();  // no bundle: not an error (the caller may give its own CA)
+        return out;         // lives as long as the process
+    }();
+    return certs;
+}
+
+// A lookup by subject in the bundle file, read on first use: OpenSSL's file lookup reads
+// the whole bundle when a context is set up (20 ms and more), though a chain usually finds
+// its CA in the hash directory (or among the caller's own CAs) first. Like the directory
+// lookup, it adds what it finds to the store, which holds the reference `ret` points to.
+int bundle_by_subject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, X509_NAME const* name, X509_OBJECT* ret) {
+    if (type != X509_LU_X509 || name == nullptr) return 0;
+    STACK_OF(X509)* certs = bundle_certificates();
+    X509_STORE* store = X509_LOOKUP_get_store(lookup);
+    X509* found = nullptr;
+    for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i) {
+        X509* c = sk_X509_value(certs, i);
+        if (X509_NAME_cmp(X509_get_subject_name(c), name) != 0) continue;
+        (void)X509_STORE_add_cert(store, c);  // every match: the chain builder picks among them
+        if (!found) found = c;
+    }
+    ERR_clear_error();  // a certificate already in the store is not an error
+    if (!found || X509_OBJECT_set1_X509(ret, found) != 1) return 0;
+    X509_free(found);  // the store holds it; the caller takes its own reference
+    return 1;
+}
+
+// Adds OpenSSL's default lookups, lazily: the hash directory first (one file per CA, read
+// when a chain needs that CA), then the bundle file (read once per process, on first need).
+void add_system_lookups(X509_STORE* store) {
+    auto const& p = trust_paths();
+    if (!p.dirs.empty())
+        if (X509_LOOKUP* l = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()))
+            (void)X509_LOOKUP_add_dir(l, p.dirs.c_str(), X509_FILETYPE_PEM);
+    if (!p.file.empty()) {
+        static X509_LOOKUP_METHOD* const method = [] {
+            X509_LOOKUP_METHOD* m = X509_LOOKUP_meth_new("apig: CA bundle, read on first use");
+            if (m) (void)X509_LOOKUP_meth_set_get_by_subject(m, bundle_by_subject);
+            return m;
+        }();
+        if (method) (void)X509_STORE_add_lookup(store, method);
+    }
+    ERR_clear_error();
+}
+
+// The key of the connection an SSL belongs to (host, port, name), owned by the SSL.
+int connection_key_index() {
+    static int const index = SSL_get_ex_new_index(
+        0, nullptr, nullptr, nullptr,
+        [](void*, void* p, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<std::string*>(p); });
+    return index;
+}
+
+// A context's session store (null: resumption off).
+int session_store_index() {
+    static int const index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// OpenSSL hands over a session it made for a connection (TLS 1.2 at the end of a full
+// handshake; TLS 1.3 for each ticket, after the handshake). Returning 1 keeps the reference.
+int on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto const* key = static_cast<std::string const*>(SSL_get_ex_data(ssl, connection_key_index()));
+    auto* store = static_cast<session_store*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), session_store_index()));
+    if (!key || !store) return 0;
+    if ((SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0 && SSL_get_verify_result(ssl) != X509_V_OK) return 0;
+    if (SSL_SESSION_is_resumable(session) != 1) return 0;
+    store->put(*key, session, now_seconds());
+    return 1;
+}
+
+// A context and the store of its sessions, kept together.
+struct shared_context {
+    boost::asio::ssl::context ctx;
+    session_store sessions;
+    explicit shared_context(boost::asio::ssl::context c) : ctx(std::move(c)) {}
+};
+
+}  // namespace
+
+X509_STORE* system_trust_store() {
+    static X509_STORE* const store = [] {
+        X509_STORE* s = X509_STORE_new();
+        if (!s) throw std::bad_alloc();
+        add_system_lookups(s);
+        return s;  // lives as long as the process (contexts hold references of their own)
+    }();
+    return store;
+}
+
+std::string context_key(tls_options const& opts, file_identity const& id) {
+    if (opts.insecure_skip_verify) return opts.session_resumption ? "insecure|r" : "insecure|-";
+    std::string k;
+    k += opts.use_system_trust_store ? 's' : '-';
+    k += opts.session_resumption ? 'r' : '-';
+    k += '|';
+    k += std::to_string(opts.ca_file.size()) + ':' + opts.ca_file;
+    if (!opts.ca_file.empty())
+        k += '|' + std::to_string(id.device) + ':' + std::to_string(id.inode) + ':' + std::to_string(id.size) + ':' +
+             std::to_string(id.mtime_ns);
+    k += '|' + std::to_string(opts.ca_pem.size()) + ':' + opts.ca_pem;
+    return k;
+}
+
+session_store::~session_store() {
+    for (auto& [key, e] : entries_)
+        for (SSL_SESSION* s : e.sessions) SSL_SESSION_free(s);
+}
+
+void session_store::drop_stale(entry& e, std::int64_t now) {
+    std::erase_if(e.sessions, [now](SSL_SESSION* s) {
+        bool const stale = SSL_SESSION_is_resumable(s) != 1 ||
+                           static_cast<std::int64_t>(SSL_SESSION_get_time(s)) +
+                                   static_cast<std::int64_t>(SSL_SESSION_get_timeout(s)) <=
+                               now;
+        if (stale) SSL_SESSION_free(s);
+        return stale;
+    });
+}
+
+void session_store::put(std::string const& key, SSL_SESSION* s, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+        if (entries_.size() >= max_keys) {
+            auto lru = std::min_element(entries_.begin(), entries_.end(),
+                                        [](auto const& a, auto const& b) { return a.second.used < b.second.used; });
+            for (SSL_SESSION* old : lru->second.sessions) SSL_SESSION_free(old);
+            entries_.erase(lru);
+        }
+        it = entries_.emplace(key, entry{}).first;
+    }
+    auto& e = it->second;
+    e.used = ++clock_;
+    drop_stale(e, now);
+    e.sessions.push_back(s);
+    while (e.sessions.size() > per_key) {
+        SSL_SESSION_free(e.sessions.front());
+        e.sessions.pop_front();
+    }
+}
+
+SSL_SESSION* session_store::take(std::string const& key, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return nullptr;
+    auto& e = it->second;
+    e.used = ++clock_;
+    drop_stale(e, now);
+    if (e.sessions.empty()) return nullptr;
+    SSL_SESSION* s = e.sessions.back();  // the newest: the longest left to live
+    if (SSL_SESSION_get_protocol_version(s) >= TLS1_3_VERSION) {
+        e.sessions.pop_back();  // a ticket is used once
+        return s;
+    }
+    SSL_SESSION_up_ref(s);  // a TLS 1.2 session id may be offered again
+    return s;
+}
+
+std::size_t session_store::size(std::string const& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    return it == entries_.end() ? 0 : it->second.sessions.size();
+}
+
+void prepare_resumption(SSL* ssl, std::string_view host, std::string_view port, std::string_view name) {
+    auto* store = static_cast<session_store*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), session_store_index()));
+    if (!store) return;
+    std::string key;
+    key.append(name).append(1, '\0').append(host).append(1, '\0').append(port);
+    if (SSL_SESSION* s = store->take(key, now_seconds())) {
+        (void)SSL_set_session(ssl, s);  // takes its own reference
+        SSL_SESSION_free(s);
+    }
+    auto* owned = new std::string(std::move(key));
+    if (SSL_set_ex_data(ssl, connection_key_index(), owned) != 1) delete owned;
+}
+
+bool session_resumed(SSL const* ssl) noexcept { return SSL_session_reused(ssl) == 1; }
+
 boost::asio::ssl::context make_client_context(tls_options const& opts) {
     namespace ssl = boost::asio::ssl;
     ssl::context ctx(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    SSL_CTX* native = ctx.native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    if (!opts.session_resumption) {
+        SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+    }
     if (opts.insecure_skip_verify) {
         ctx.set_verify_mode(ssl::verify_none);
         return ctx;
     }
     ctx.set_verify_mode(ssl::verify_peer);
     boost::system::error_code ec;
-    if (opts.use_system_trust_store) {
-        ctx.set_default_verify_paths(ec);
-        // A machine without a CA bundle is not an error if the caller gives its own CA.
+    bool const extra = !opts.ca_file.empty() || !opts.ca_pem.empty();
+    if (opts.use_system_trust_store && !extra) {
+        SSL_CTX_set1_cert_store(native, system_trust_store());  // shared, by reference count
+    } else if (opts.use_system_trust_store) {
+        // The extra CAs go into a store of this context's own, never into the shared one.
+        // Its lookups cost nothing until used; the bundle, if read, is read once per process.
+        if (X509_STORE* own = X509_STORE_new()) {
+            add_system_lookups(own);
+            SSL_CTX_set_cert_store(native, own);
+        }
     }
     if (!opts.ca_file.empty()) {
         // OpenSSL opens what it is given and reads to the end: a FIFO without a writer would
@@ -49,6 +277,42 @@ boost::asio::ssl::context make_client_context(tls_options const& opts) {
         if (ec) throw_invalid_argument("tls.ca_pem: not a PEM certificate: " + ec.message());
     }
     return ctx;
+}
+
+std::shared_ptr<boost::asio::ssl::context> shared_client_context(tls_options const& opts) {
+    file_identity id;
+    if (!opts.insecure_skip_verify && !opts.ca_file.empty()) {
+        struct ::stat st {};
+        if (::stat(opts.ca_file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+            id.device = static_cast<std::uint64_t>(st.st_dev);
+            id.inode = static_cast<std::uint64_t>(st.st_ino);
+            id.size = static_cast<std::uint64_t>(st.st_size);
+            id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        } else {
+            (void)make_client_context(opts);  // throws the error naming what is wrong
+        }
+    }
+    auto const key = context_key(opts, id);
+    static std::mutex mutex;
+    static std::unordered_map<std::string, std::weak_ptr<shared_context>> cache;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = cache.find(key); it != cache.end())
+            if (auto held = it->second.lock()) return {held, &held->ctx};
+    }
+    // Built outside the lock (it may read files); a concurrent twin may be built too: the
+    // last one stored wins, both work.
+    auto made = std::make_shared<shared_context>(make_client_context(opts));
+    if (opts.session_resumption) {
+        SSL_CTX* native = made->ctx.native_handle();
+        SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(native, on_new_session);
+        SSL_CTX_set_ex_data(native, session_store_index(), &made->sessions);
+    }
+    std::lock_guard lock(mutex);
+    std::erase_if(cache, [](auto const& kv) { return kv.second.expired(); });
+    cache[key] = made;
+    return {made, &made->ctx};
 }
 
 bool configure_connection(SSL* ssl, std::string_view host, bool verify) {

@@ -44,6 +44,8 @@ from a deterministic dataset, until SIGINT or SIGTERM.
   --instances N         instances per project (default 100)
   --seed N              dataset seed (default 1)
   --threads N           server threads (default 1)
+  --max-tls V           highest TLS version accepted: 1.2 or 1.3 (default 1.3); on exit,
+                        the counts of handshakes and resumed handshakes go to stderr
   --write-ca PATH       write the CA certificate clients must trust (PEM)
   --cert PATH           server certificate chain (PEM) instead of a generated one; needs --key
   --key PATH            server private key (PEM)
@@ -214,6 +216,11 @@ int main(int argc, char** argv) {
             } else if (arg == "--threads") {
                 opts.threads = static_cast<std::size_t>(to_number(arg, next(), 256));
                 if (opts.threads == 0) throw usage_error("--threads: must be at least 1");
+            } else if (arg == "--max-tls") {
+                std::string const v(next());
+                if (v == "1.2") opts.max_tls_version = 0x0303;
+                else if (v == "1.3") opts.max_tls_version = 0x0304;
+                else throw usage_error("--max-tls: must be 1.2 or 1.3");
             } else if (arg == "--write-ca") {
                 write_ca = next();
             } else if (arg == "--cert") {
@@ -398,6 +405,9 @@ int main(int argc, char** argv) {
 
         signals.async_wait([&](boost::system::error_code const&, int) { srv.stop(); });
         main_ioc.run();
+        std::cerr << "apig-emulator: " << srv.connections_accepted() << " connections, "
+                  << srv.handshakes() << " TLS handshakes (" << srv.resumed_handshakes()
+                  << " resumed), " << srv.requests_served() << " requests\n";
         return 0;
     } catch (std::exception const& e) {
         std::cerr << "apig-emulator: " << e.what() << '\n';

@@ -58,6 +58,15 @@ void server::impl::start() {
                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
     if (SSL_CTX_set_min_proto_version(ssl_ctx.native_handle(), TLS1_2_VERSION) != 1)
         throw std::runtime_error("apig-emulator: cannot require TLS 1.2");
+    if (opts.max_tls_version != TLS1_2_VERSION && opts.max_tls_version != TLS1_3_VERSION)
+        throw std::invalid_argument("apig-emulator: max_tls_version must be 0x0303 (TLS 1.2) or 0x0304 (TLS 1.3)");
+    if (SSL_CTX_set_max_proto_version(ssl_ctx.native_handle(), opts.max_tls_version) != 1)
+        throw std::runtime_error("apig-emulator: cannot set the highest TLS version");
+    // Resumption: the server-side session cache (TLS 1.2 session ids) and tickets (both
+    // versions) are OpenSSL's defaults; the context id lets cached sessions be resumed.
+    SSL_CTX_set_session_cache_mode(ssl_ctx.native_handle(), SSL_SESS_CACHE_SERVER);
+    static unsigned char const sid_ctx[] = "apig-emulator";
+    SSL_CTX_set_session_id_context(ssl_ctx.native_handle(), sid_ctx, sizeof sid_ctx - 1);
     ssl_ctx.use_certificate_chain(asio::buffer(tls.server_cert_pem));
     ssl_ctx.use_private_key(asio::buffer(tls.server_key_pem), asio::ssl::context::pem);
 
@@ -163,6 +172,14 @@ std::size_t server::connections_accepted() const {
 
 std::size_t server::requests_served() const { return impl_->log.served(); }
 
+std::size_t server::handshakes() const {
+    return static_cast<std::size_t>(impl_->handshakes.load(std::memory_order_relaxed));
+}
+
+std::size_t server::resumed_handshakes() const {
+    return static_cast<std::size_t>(impl_->resumed_handshakes.load(std::memory_order_relaxed));
+}
+
 std::vector<recorded_request> server::requests() const { return impl_->log.requests(); }
 
 void server::fail_next(std::size_t count, unsigned status) {
@@ -192,6 +209,8 @@ void server::reset_stats() {
     d.metadata_log.clear();
     d.accepted_base.store(d.connections.load(std::memory_order_relaxed),
                           std::memory_order_relaxed);
+    d.handshakes.store(0, std::memory_order_relaxed);
+    d.resumed_handshakes.store(0, std::memory_order_relaxed);
     d.in_flight_high.store(d.in_flight_now.load(std::memory_order_relaxed),
                            std::memory_order_relaxed);
     d.open_high.store(d.open_now.load(std::memory_order_relaxed), std::memory_order_relaxed);

@@ -174,6 +174,8 @@ struct server::impl {
     std::atomic<std::int64_t> open_now{0};
     std::atomic<std::int64_t> open_high{0};
     std::atomic<std::uint64_t> accepted_base{0};
+    std::atomic<std::uint64_t> handshakes{0};          // zeroed by reset_stats()
+    std::atomic<std::uint64_t> resumed_handshakes{0};  // zeroed by reset_stats()
 
     // Declared last among the I/O objects and reset explicitly in stop(): destroying the
     // io_context destroys the connections' coroutine frames, which use everything above.

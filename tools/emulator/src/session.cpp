@@ -22,6 +22,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <openssl/ssl.h>
+
 #include <array>
 #include <exception>
 
@@ -90,6 +92,9 @@ asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t co
     co_await stream.async_handshake(asio::ssl::stream_base::server,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
+    handshakes.fetch_add(1, std::memory_order_relaxed);
+    if (SSL_session_reused(stream.native_handle()) == 1)
+        resumed_handshakes.fetch_add(1, std::memory_order_relaxed);
 
     connection_buffers bufs;
     bufs.head.reserve(1024);

@@ -164,3 +164,20 @@ TEST_CASE("make_tls_material: a CA-signed certificate, or a self-signed one") {
     CHECK(s.signed_by);
     CHECK_FALSE(inspect(self.server_cert_pem, normal.ca_cert_pem).signed_by);
 }
+
+TEST_CASE("max_tls_version pins the protocol; handshakes are counted and reset") {
+    for (int const v : {0x0303, 0x0304}) {
+        CAPTURE(v);
+        emu::server srv({.max_tls_version = v});
+        {
+            test_client c(srv);
+            CHECK(SSL_version(c.stream.native_handle()) == v);
+            CHECK(c.get("/nowhere").result_int() == 404);  // answered: the handshake is done
+        }
+        CHECK(srv.handshakes() == 1);
+        CHECK(srv.resumed_handshakes() == 0);  // a client without a session to offer
+        srv.reset_stats();
+        CHECK(srv.handshakes() == 0);
+    }
+    CHECK_THROWS_AS(emu::server({.max_tls_version = 0x0302}), std::invalid_argument);
+}

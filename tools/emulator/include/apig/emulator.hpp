@@ -356,6 +356,11 @@ struct options {
     /// TLS material; when empty, make_tls_material(cert) is used.
     std::optional<tls_material> tls{};
     cert_options cert{};
+    /// The highest TLS version the server accepts: 0x0303 (TLS 1.2) or 0x0304 (TLS 1.3), to
+    /// test TLS 1.2 session resumption. The constructor throws std::invalid_argument for
+    /// another value. Default TLS 1.3. (Sessions are resumable either way: TLS 1.3 tickets;
+    /// TLS 1.2 session tickets or ids, from the server's session cache.)
+    int max_tls_version = 0x0304;
     /// Threads running the server. Default 1.
     std::size_t threads = 1;
 
@@ -472,6 +477,10 @@ public:
     /// delay and before the write.
     std::size_t connections_accepted() const;
     std::size_t requests_served() const;
+    /// TLS handshakes completed, and of those, the ones that resumed a session (the client
+    /// offered a ticket or session id the server accepted), since reset_stats().
+    std::size_t handshakes() const;
+    std::size_t resumed_handshakes() const;
     /// Every request answered so far, in order.
     std::vector<recorded_request> requests() const;
 
@@ -486,7 +495,8 @@ public:
     /// when the server starts closing it. max_connections_open(): the high-water mark.
     std::size_t connections_open() const;
     std::size_t max_connections_open() const;
-    /// Zeroes connections_accepted() and requests_served(), clears requests(), and sets
+    /// Zeroes connections_accepted(), requests_served(), handshakes() and
+    /// resumed_handshakes(), clears requests(), and sets
     /// the high-water marks to the current values. Connection ids keep counting; faults
     /// (and fail_first counts) are untouched.
     void reset_stats();
