@@ -91,6 +91,9 @@ boost::asio::awaitable<apig::error_info> list_pages(apig::client& client, cli::o
         while (auto page = co_await pages.next(failure)) {
             counts.duplicates = pages.stats().duplicates_dropped;
             if (!take(*page)) break;  // leaving the loop cancels the pages still in flight
+            // Written: its instance vector and strings are decoded into by a later request,
+            // so a long walk allocates nothing per instance once warm.
+            pages.recycle(std::move(*page));
         }
         counts.duplicates = pages.stats().duplicates_dropped;
         co_return failure;
@@ -139,6 +142,9 @@ int run(cli::options const& opts, apig::client_options copts,
     if (opts.timeout) copts.timeouts.total = *opts.timeout;
     if (opts.max_attempts) copts.retry.max_attempts = *opts.max_attempts;
     if (opts.max_connections) copts.pool.max_connections = static_cast<std::size_t>(*opts.max_connections);
+    // The client lives on `ioc` below, run by this thread only (the --demo emulator has its
+    // own io_context): no strand is needed.
+    copts.thread_safe = false;
 
     boost::asio::io_context ioc;
     std::optional<apig::client> client;
@@ -206,18 +212,18 @@ int run(cli::options const& opts, apig::client_options copts,
         print_error("cannot write to standard output");
         return cli::exit_failure;
     }
+    cli::listing_stats stats;
+    stats.instances = counts.instances;
+    stats.pages = counts.pages;
+    stats.total = counts.total;
+    stats.seconds = elapsed.count();
+    stats.complete = !failed;
+    stats.retries = client->stats().retries;
+    stats.duplicates = counts.duplicates;
     // After a failure the summary is only worth a line if something was received.
-    if (!opts.quiet && (!failed || counts.pages > 0)) {
-        cli::listing_stats stats;
-        stats.instances = counts.instances;
-        stats.pages = counts.pages;
-        stats.total = counts.total;
-        stats.seconds = elapsed.count();
-        stats.complete = !failed;
-        stats.retries = client->stats().retries;
-        stats.duplicates = counts.duplicates;
-        std::cerr << cli::format_summary(stats) << '\n';
-    }
+    if (!opts.quiet && (!failed || counts.pages > 0)) std::cerr << cli::format_summary(stats) << '\n';
+    // --stats: always, for a script to read (a failure shows as "complete":false).
+    if (opts.stats) std::cerr << cli::format_stats_json(stats) << '\n';
     if (!failed) return cli::exit_ok;
     std::string message = failure.message.empty() ? failure.code.message() : failure.message;
     // Every time limit of the run is --timeout's: say so in the user's terms.
