@@ -222,14 +222,17 @@ int run(cli::options const& opts, apig::client_options copts,
     stats.duplicates = counts.duplicates;
     // After a failure the summary is only worth a line if something was received.
     if (!opts.quiet && (!failed || counts.pages > 0)) std::cerr << cli::format_summary(stats) << '\n';
-    // --stats: always, for a script to read (a failure shows as "complete":false).
+    if (failed) {
+        std::string message = failure.message.empty() ? failure.code.message() : failure.message;
+        // Every time limit of the run is --timeout's: say so in the user's terms.
+        if (failure.code == apig::errc::timed_out && opts.timeout)
+            message += " (--timeout " + std::to_string(opts.timeout->count()) + " ms)";
+        print_error(message);
+    }
+    // --stats: always stderr's last line, for a script to read ("complete":false after a
+    // failure).
     if (opts.stats) std::cerr << cli::format_stats_json(stats) << '\n';
     if (!failed) return cli::exit_ok;
-    std::string message = failure.message.empty() ? failure.code.message() : failure.message;
-    // Every time limit of the run is --timeout's: say so in the user's terms.
-    if (failure.code == apig::errc::timed_out && opts.timeout)
-        message += " (--timeout " + std::to_string(opts.timeout->count()) + " ms)";
-    print_error(message);
     // Once a request was sent, no failure is a usage error (exit 2 means nothing was sent).
     return cli::exit_status_for(failure.code, client->stats().requests > 0);
 }
