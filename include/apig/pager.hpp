@@ -10,8 +10,8 @@
 // - Pages are yielded in offset order; within a page, in the server's order.
 // - By default no instance id is yielded twice: an instance that moves to a later offset
 //   while the walk passes (one was inserted before it) is dropped the second time and
-//   counted in `walk_stats::duplicates_dropped`. Ids are remembered as 64-bit hashes, about 10
-//   bytes each (a walk of a million instances stays small); two different ids collide with probability about n^2 / 2^65 (3e-8 for a million),
+//   counted in `walk_stats::duplicates_dropped`. Ids are remembered as 64-bit hashes, 11 to 16
+//   bytes each (12 MB for a million instances); two different ids collide with probability about n^2 / 2^65 (3e-8 for a million),
 //   and the later one would then be dropped. `page_options::keep_duplicates` turns this off.
 // - An instance that stays where it is while the walk passes it is yielded exactly once.
 // - An instance inserted at an offset the walk has already passed, or one that moves from
@@ -31,7 +31,7 @@
 //   up to the one that showed the problem (and, at the deadline, every page already
 //   received) are yielded first, then next() fails. Requests made ahead are cancelled.
 // - Memory is bounded by `concurrency` (at most `page_options::max_concurrency`) pages,
-//   whatever `total` the server claims, plus the ids seen (about 10 bytes each, at most
+//   whatever `total` the server claims, plus the ids seen (11 to 16 bytes each, at most
 //   `max_instances`).
 
 #include <apig/error.hpp>

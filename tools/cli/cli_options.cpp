@@ -75,6 +75,7 @@ bool takes_value(std::string_view name) noexcept {
 
 bool is_flag(std::string_view name) noexcept {
     return name == "--all" || name == "--insecure" || name == "--demo" || name == "--quiet" ||
+           name == "--stats" ||
            name == "--help" || name == "--version" || name == "-h";
 }
 
@@ -389,6 +390,7 @@ parse_result parse_args(std::span<char const* const> args, env_lookup const& env
             else if (name == "--insecure") o.insecure = true;
             else if (name == "--demo") o.demo = true;
             else if (name == "--quiet") o.quiet = true;
+            else if (name == "--stats") o.stats = true;
             continue;
         }
         if (!takes_value(name))
@@ -510,6 +512,9 @@ std::string usage_text() {
     s += "  --quiet                no progress line, no summary and no line saying which\n";
     s += "                         credentials are used; errors and warnings are still\n";
     s += "                         printed\n";
+    s += "  --stats                after the listing, one JSON line on stderr: instances,\n";
+    s += "                         pages, seconds, instances_per_s, complete (also with\n";
+    s += "                         --quiet); for scripts and benchmarks\n";
     s += "\n";
     s += "Other:\n";
     s += "  --demo                 list 250 instances from a built-in emulator over real,\n";

@@ -61,6 +61,10 @@ struct options {
     output_format format = output_format::table;
     /// --quiet: no progress line and no summary on stderr; errors and warnings still print.
     bool quiet = false;
+    /// --stats: after the listing, one JSON line on stderr with the counts and the time
+    /// (`{"instances":N,"pages":N,"seconds":S,"instances_per_s":R,"complete":true}`), for
+    /// scripts and benchmarks; printed even with --quiet, and also after a failure.
+    bool stats = false;
     /// --max-attempts: client_options::retry.max_attempts (unset: the library's default).
     std::optional<int> max_attempts;
     /// --timeout, rounded up to whole milliseconds (0 < t <= 86400 s): the whole command's

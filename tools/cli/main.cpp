@@ -91,6 +91,9 @@ boost::asio::awaitable<apig::error_info> list_pages(apig::client& client, cli::o
         while (auto page = co_await pages.next(failure)) {
             counts.duplicates = pages.stats().duplicates_dropped;
             if (!take(*page)) break;  // leaving the loop cancels the pages still in flight
+            // Written: its instance vector and strings are decoded into by a later request,
+            // so a long walk allocates nothing per instance once warm.
+            pages.recycle(std::move(*page));
         }
         counts.duplicates = pages.stats().duplicates_dropped;
         co_return failure;
@@ -143,6 +146,9 @@ int run(cli::options const& opts, apig::client_options copts,
         copts.rate_limit.requests_per_second = *opts.rate;
         if (opts.burst) copts.rate_limit.burst = static_cast<std::uint32_t>(*opts.burst);
     }
+    // The client lives on `ioc` below, run by this thread only (the --demo emulator has its
+    // own io_context): no strand is needed.
+    copts.thread_safe = false;
 
     boost::asio::io_context ioc;
     std::optional<apig::client> client;
@@ -210,24 +216,27 @@ int run(cli::options const& opts, apig::client_options copts,
         print_error("cannot write to standard output");
         return cli::exit_failure;
     }
+    cli::listing_stats stats;
+    stats.instances = counts.instances;
+    stats.pages = counts.pages;
+    stats.total = counts.total;
+    stats.seconds = elapsed.count();
+    stats.complete = !failed;
+    stats.retries = client->stats().retries;
+    stats.duplicates = counts.duplicates;
     // After a failure the summary is only worth a line if something was received.
-    if (!opts.quiet && (!failed || counts.pages > 0)) {
-        cli::listing_stats stats;
-        stats.instances = counts.instances;
-        stats.pages = counts.pages;
-        stats.total = counts.total;
-        stats.seconds = elapsed.count();
-        stats.complete = !failed;
-        stats.retries = client->stats().retries;
-        stats.duplicates = counts.duplicates;
-        std::cerr << cli::format_summary(stats) << '\n';
+    if (!opts.quiet && (!failed || counts.pages > 0)) std::cerr << cli::format_summary(stats) << '\n';
+    if (failed) {
+        std::string message = failure.message.empty() ? failure.code.message() : failure.message;
+        // Every time limit of the run is --timeout's: say so in the user's terms.
+        if (failure.code == apig::errc::timed_out && opts.timeout)
+            message += " (--timeout " + std::to_string(opts.timeout->count()) + " ms)";
+        print_error(message);
     }
+    // --stats: always stderr's last line, for a script to read ("complete":false after a
+    // failure).
+    if (opts.stats) std::cerr << cli::format_stats_json(stats) << '\n';
     if (!failed) return cli::exit_ok;
-    std::string message = failure.message.empty() ? failure.code.message() : failure.message;
-    // Every time limit of the run is --timeout's: say so in the user's terms.
-    if (failure.code == apig::errc::timed_out && opts.timeout)
-        message += " (--timeout " + std::to_string(opts.timeout->count()) + " ms)";
-    print_error(message);
     // Once a request was sent, no failure is a usage error (exit 2 means nothing was sent).
     return cli::exit_status_for(failure.code, client->stats().requests > 0);
 }

@@ -459,6 +459,20 @@ std::string format_summary(listing_stats const& s) {
     return out;
 }
 
+std::string format_stats_json(listing_stats const& s) {
+    double const rate = s.seconds > 0 ? static_cast<double>(s.instances) / s.seconds : 0.0;
+    char buf[96];
+    std::string out = "{\"instances\":" + std::to_string(s.instances);
+    out += ",\"pages\":" + std::to_string(s.pages);
+    std::snprintf(buf, sizeof buf, ",\"seconds\":%.6f,\"instances_per_s\":%.1f", s.seconds, rate);
+    out += buf;
+    out += ",\"total\":" + (s.total ? std::to_string(*s.total) : std::string("null"));
+    out += ",\"retries\":" + std::to_string(s.retries);
+    out += ",\"duplicates\":" + std::to_string(s.duplicates);
+    out += s.complete ? ",\"complete\":true}" : ",\"complete\":false}";
+    return out;
+}
+
 std::string format_progress(progress_stats const& s) {
     // Plurals as in the summary: "1/1 page", "3/20 pages", "1 of 1 instance".
     std::string out = std::to_string(s.pages);

@@ -107,6 +107,12 @@ struct listing_stats {
 /// failure.
 std::string format_summary(listing_stats const& s);
 
+/// The --stats line (no newline), one JSON object:
+/// `{"instances":1000,"pages":2,"seconds":0.123456,"instances_per_s":8100.0,"total":1000,
+/// "retries":0,"duplicates":0,"complete":true}`; `total` is null when no page had one, and
+/// `instances_per_s` is 0 when no time passed.
+std::string format_stats_json(listing_stats const& s);
+
 /// What the progress line shows.
 struct progress_stats {
     std::uint64_t pages = 0;

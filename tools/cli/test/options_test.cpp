@@ -72,6 +72,7 @@ TEST_CASE("parse_args: defaults") {
     CHECK_FALSE(o.max_connections);
     CHECK_FALSE(o.concurrency);
     CHECK_FALSE(o.quiet);
+    CHECK_FALSE(o.stats);
 }
 
 TEST_CASE("parse_args: every option, both spellings") {
@@ -79,7 +80,7 @@ TEST_CASE("parse_args: every option, both spellings") {
                              "--instance-name=my name", "--status", "Running", "--format=csv",
                              "--ca-file", "/tmp/ca.pem", "--token-file", "/tmp/t",
                              "--max-attempts", "3", "--timeout", "2.5", "--max-connections",
-                             "4", "--concurrency=8", "--insecure", "--all", "--quiet"});
+                             "4", "--concurrency=8", "--insecure", "--all", "--quiet", "--stats"});
     CHECK(o.request.offset == 40);
     CHECK(o.request.limit == 50);
     CHECK(o.request.instance_id == "abc");
@@ -96,6 +97,7 @@ TEST_CASE("parse_args: every option, both spellings") {
     CHECK(o.insecure);
     CHECK(o.all);
     CHECK(o.quiet);
+    CHECK(o.stats);
 }
 
 TEST_CASE("parse_args: --concurrency only with --all (or --demo)") {
@@ -105,6 +107,7 @@ TEST_CASE("parse_args: --concurrency only with --all (or --demo)") {
     REQUIRE(std::holds_alternative<cli::options>(r));
     CHECK(std::get<cli::options>(r).concurrency == 2);
     CHECK(contains(parse_error({"--quiet=yes"}), "--quiet does not take a value"));
+    CHECK(contains(parse_error({"--stats=json"}), "--stats does not take a value"));
 }
 
 TEST_CASE("parse_args: --all without --limit uses 500, with --limit keeps it") {
@@ -388,7 +391,7 @@ TEST_CASE("usage_text names every option") {
     for (char const* opt : {"--endpoint", "--project-id", "--token-file", "--ca-file", "--insecure",
                             "--offset", "--limit", "--all", "--instance-id", "--instance-name",
                             "--status", "--max-attempts", "--timeout", "--max-connections",
-                            "--concurrency", "--rate", "--burst", "--format", "--quiet", "--demo", "--help",
+                            "--concurrency", "--rate", "--burst", "--format", "--quiet", "--stats", "--demo", "--help",
                             "--version",
                             "APIG_AUTH_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID",
                             "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK",

@@ -391,6 +391,28 @@ TEST_CASE("none writer prints nothing") {
     CHECK(write_all(cli::output_format::none, {page_of({full_instance()}, 1)}).empty());
 }
 
+TEST_CASE("format_stats_json: one JSON object a script can read") {
+    cli::listing_stats s;
+    s.instances = 1000;
+    s.pages = 2;
+    s.seconds = 0.5;
+    s.total = 1000;
+    CHECK(cli::format_stats_json(s) ==
+          R"({"instances":1000,"pages":2,"seconds":0.500000,"instances_per_s":2000.0,"total":1000,)"
+          R"("retries":0,"duplicates":0,"complete":true})");
+    s.total.reset();
+    s.retries = 3;
+    s.duplicates = 4;
+    s.complete = false;
+    CHECK(cli::format_stats_json(s) ==
+          R"({"instances":1000,"pages":2,"seconds":0.500000,"instances_per_s":2000.0,"total":null,)"
+          R"("retries":3,"duplicates":4,"complete":false})");
+    s = {};  // no time passed: no division by zero
+    CHECK(cli::format_stats_json(s) ==
+          R"({"instances":0,"pages":0,"seconds":0.000000,"instances_per_s":0.0,"total":null,)"
+          R"("retries":0,"duplicates":0,"complete":true})");
+}
+
 TEST_CASE("format_summary") {
     cli::listing_stats s;
     s.instances = 42;

@@ -278,6 +278,36 @@ TEST_CASE("process: --quiet: no progress and no summary, errors still printed") 
     CHECK(lines_of(r.err).size() == 1);
 }
 
+TEST_CASE("process: --stats prints one JSON line on stderr, also with --quiet and after a failure") {
+    fixture f;
+    auto r = run_cli(f.dir, f.args({"--all", "--limit", "10", "--format", "none", "--quiet", "--stats"}),
+                     f.token_env());
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.empty());
+    REQUIRE(lines_of(r.err).size() == 1);
+    CHECK(r.err.starts_with(R"({"instances":57,"pages":6,"seconds":)"));
+    CHECK(contains(r.err, R"("instances_per_s":)"));
+    CHECK(r.err.ends_with(R"("total":57,"retries":0,"duplicates":0,"complete":true})"
+                          "\n"));
+
+    // Without --quiet the summary comes first, then the stats line.
+    r = run_cli(f.dir, f.args({"--all", "--format", "none", "--stats"}), f.token_env());
+    CHECK(r.exit_code == 0);
+    auto const lines = lines_of(r.err);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].starts_with("57 of 57 instances, 1 page, "));
+    CHECK(lines[1].starts_with(R"({"instances":57,"pages":1,)"));
+
+    // A failure: the error line, then the stats line saying the listing is incomplete.
+    r = run_cli(f.dir, f.args({"--all", "--quiet", "--stats"}), f.token_env("wrong-token-value"));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.starts_with("apig-instances: error: HTTP 401"));
+    CHECK(r.err.ends_with(R"("complete":false})"
+                          "\n"));
+    CHECK_FALSE(contains(r.out + r.err, secret));
+}
+
 TEST_CASE("process: retries are counted in the summary; --max-attempts 1 retries nothing") {
     fixture f;
     apig::emulator::fault_options faults;
