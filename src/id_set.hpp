@@ -47,6 +47,15 @@ public:
         return place(t.slots, h, t.size);
     }
 
+    /// Makes room for `n` ids in all (spread evenly over the tables, as hashes are), so that
+    /// adding them does not grow (and rehash) a table on the way. The walk calls it with the
+    /// list's `total`, capped by the caller: the server's number is not trusted.
+    void reserve(std::size_t n) {
+        std::size_t const per_table = n / tables_.size() + 1;
+        std::size_t const slots = per_table + per_table / 3 + 1;  // <= 3/4 full at n
+        for (auto& t : tables_)
+            if (t.slots.size() < slots) rehash(t, slots);
+    }
     /// Ids added.
     std::size_t size() const noexcept {
         std::size_t n = 0;
@@ -89,9 +98,9 @@ private:
         }
     }
 
-    static void grow(table& t) {
+    static void grow(table& t) { rehash(t, t.slots.empty() ? 16 : t.slots.size() + t.slots.size() / 2); }
+    static void rehash(table& t, std::size_t n) {
         std::vector<std::uint64_t> old = std::move(t.slots);
-        std::size_t const n = old.empty() ? 16 : old.size() + old.size() / 2;
         t.slots.assign(n, 0);
         t.size = 0;
         for (auto h : old)

@@ -221,6 +221,7 @@ std::optional<instance_page> walk_plan::take(entry& s) {
         go_on();
     }
 
+    if (first && !opts_.keep_duplicates && page.total) reserve_ids(*page.total - s.offset);
     if (!opts_.keep_duplicates) drop_duplicates(page, s.offset);
     note_stall(s.offset, received, page.instances.empty());
     cap_instances(page);
@@ -228,6 +229,17 @@ std::optional<instance_page> walk_plan::take(entry& s) {
     counters_.pages.fetch_add(1, relaxed);
     counters_.instances.fetch_add(page.instances.size(), relaxed);
     return std::move(page);
+}
+
+// Room in the set of seen ids for the walk's `remaining` instances (the first page's total
+// less its offset), so that the set does not grow and rehash its tables as the walk goes: at a
+// million ids growing cost as much as the inserts themselves (each id is moved twice on
+// average, each move a cache miss). The server's number is not trusted: at most
+// `max_reserved_ids` (12 MB) and max_instances are reserved; past that the set grows as needed.
+void walk_plan::reserve_ids(std::int64_t remaining) {
+    if (remaining <= 0) return;
+    auto const n = std::min({static_cast<std::uint64_t>(remaining), opts_.max_instances, max_reserved_ids});
+    seen_.reserve(static_cast<std::size_t>(n));
 }
 
 void walk_plan::note_total(instance_page const& page, std::int64_t offset) {

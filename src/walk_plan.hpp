@@ -115,6 +115,8 @@ private:
     void fill();
     std::optional<instance_page> take(entry& s);
     void note_total(instance_page const& page, std::int64_t offset);
+    void reserve_ids(std::int64_t remaining);
+    static constexpr std::uint64_t max_reserved_ids = std::uint64_t{1} << 20;
     void go_on();
     void note_stall(std::int64_t offset, std::int64_t received, bool nothing_new);
     void cap_instances(instance_page& page);

@@ -37,3 +37,22 @@ TEST_CASE("id_set: 11 to 16 bytes an id, a million ids under 16 MB") {
     CHECK(s.bytes() >= 10'600'000);  // never fuller than 3/4 (a fuller table probes far longer)
     CHECK(s.bytes() < 16'000'000);   // never emptier than 1/2 once grown
 }
+
+TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows a table") {
+    apig::detail::id_set s;
+    s.reserve(300'000);
+    auto const reserved = s.bytes();
+    CHECK(reserved <= 300'000 * 12);  // 3/4 full at n: ~10.7 bytes an id, plus rounding per table
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 300'000; ++i) REQUIRE(s.insert_hash(rng() | 1));
+    CHECK(s.bytes() == reserved);  // no table grew
+    CHECK(s.size() == 300'000);
+    // Ids that were there before a reserve stay: reserving rehashes, it does not forget.
+    apig::detail::id_set t;
+    for (int i = 0; i < 1000; ++i) REQUIRE(t.insert("inst-" + std::to_string(i)));
+    t.reserve(100'000);
+    for (int i = 0; i < 1000; ++i) REQUIRE_FALSE(t.insert("inst-" + std::to_string(i)));
+    CHECK(t.insert("inst-1000"));
+    t.reserve(10);  // smaller than what it holds: nothing changes
+    CHECK(t.size() == 1001);
+}
