@@ -15,6 +15,7 @@
 // throughput at page size 500 for ~15% less memory).
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -47,11 +48,13 @@ public:
         return place(t.slots, h, t.size);
     }
 
-    /// Makes room for `n` ids in all (spread evenly over the tables, as hashes are), so that
-    /// adding them does not grow (and rehash) a table on the way. The walk calls it with the
-    /// list's `total`, capped by the caller: the server's number is not trusted.
+    /// Makes room for `n` ids in all, so that adding them does not grow (and rehash) a table on
+    /// the way. Hashes pick a table at random, so a table gets n/64 ids give or take a binomial
+    /// spread: each is sized for six standard deviations over its share. The walk calls it with
+    /// the list's `total`, capped by the caller: the server's number is not trusted.
     void reserve(std::size_t n) {
-        std::size_t const per_table = n / tables_.size() + 1;
+        std::size_t const share = n / tables_.size();
+        std::size_t const per_table = share + 6 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 16;
         std::size_t const slots = per_table + per_table / 3 + 1;  // <= 3/4 full at n
         for (auto& t : tables_)
             if (t.slots.size() < slots) rehash(t, slots);

@@ -42,7 +42,7 @@ TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows a
     apig::detail::id_set s;
     s.reserve(300'000);
     auto const reserved = s.bytes();
-    CHECK(reserved <= 300'000 * 12);  // 3/4 full at n: ~10.7 bytes an id, plus rounding per table
+    CHECK(reserved <= 300'000 * 12);  // 3/4 full at n: ~10.7 bytes an id, plus the spread per table
     std::mt19937_64 rng(7);
     for (int i = 0; i < 300'000; ++i) REQUIRE(s.insert_hash(rng() | 1));
     CHECK(s.bytes() == reserved);  // no table grew
