@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing apig needs on Debian 12, if it is missing (apt-get, as
 # root): the compiler and libraries, Google Benchmark for the decoder micro-benchmark, and the
-# peers the bench's smoke test runs (wrk, curl, Node.js, Python), and tinyproxy (the proxy
+# peers the bench's smoke test runs (wrk, curl, Node.js, Python, hyperfine), and tinyproxy (the proxy
 # tests run the real one: test/integration/tinyproxy.hpp).
 # Not root: prints the command to run instead and fails. Extra package names may be given as
 # arguments (scripts/sanitize adds clang).
@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache ca-certificates
           libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev doctest-dev
-          libbenchmark-dev python3 wrk curl nodejs
+          libbenchmark-dev python3 wrk curl nodejs hyperfine  # hyperfine: the bench times the CLI against curl
           tinyproxy  # the proxy tests run the real one (test/integration/tinyproxy.hpp)
           "$@")
 
