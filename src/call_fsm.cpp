@@ -39,7 +39,14 @@ call_step call_fsm::attempt_with(credentials const& c, steady::time_point now) {
     token_ = env_.limiter->reserve(now, latest);
     auto const wait = std::chrono::ceil<milliseconds>(token_.time - now);
     if (!token_.granted) {
-        // The token would come after the deadline: fail now, rather than wait to fail.
+        // The token would come after the deadline: fail now, rather than wait to fail. A
+        // retry that never happens gives its budget tokens back, as decide() does when the
+        // backoff wait is what runs past the deadline.
+        if (retry_cost_ != 0) {
+            env_.budget.on_success(retry_cost_);
+            spent_ -= retry_cost_;
+            retry_cost_ = 0;
+        }
         std::string const what = "the rate limit (" + env_.limiter_name + ") would hold attempt " +
                                  std::to_string(n_) + " for " + ms_text(wait) + ", past the call's overall deadline (" +
                                  env_.deadline_name + ")";
@@ -73,6 +80,7 @@ call_step call_fsm::on_rate_waited(boost::system::error_code ec) {
 }
 
 call_step call_fsm::attempt_step(credentials const& c) {
+    retry_cost_ = 0;  // the retry's tokens are spent: it is sent
     // The attempt that follows a credentials refresh is counted as a refresh, not a retry.
     return {.what = call_step::kind::attempt,
             .creds = &c,
@@ -185,6 +193,7 @@ call_step call_fsm::decide(steady::time_point now) {
             break;
         }
         spent_ += cost;
+        retry_cost_ = cost;
         wait_ = wait;
         retry = true;
         break;

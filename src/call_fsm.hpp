@@ -128,6 +128,7 @@ private:
     steady::time_point deadline_ = steady::time_point::max();
     int n_ = 1;                       // the attempt in progress or just ended
     std::uint32_t spent_ = 0;         // retry tokens this call took
+    std::uint32_t retry_cost_ = 0;    // of those, the tokens of the retry not yet sent
     credentials used_;                // the provider's credentials of attempt n_ (unless pinned)
     credentials const* sent_ = nullptr;  // the credentials of attempt n_
     // After a 401, the provider's fresh credentials serve the rest of the call (once a call).

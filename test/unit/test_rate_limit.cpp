@@ -347,9 +347,13 @@ TEST_CASE("call_fsm: a retry takes a token too - one beyond the deadline ends th
     s = fsm.on_failure(unavailable(), "", t0 + 501ms);
     REQUIRE(s.what == kind::wait);
     REQUIRE(fsm.on_waited({}, t0 + 510ms).what == kind::get_credentials);
+    auto const before = r.budget.available();  // the third retry's tokens taken
     // The fourth's place is t0 + 1 s, exactly the deadline: no time left for the attempt.
     s = fsm.on_credentials(tok, t0 + 510ms);
     REQUIRE(s.what == kind::fail);
+    // The retry that never happens gives its budget tokens back (as a backoff past the
+    // deadline does); the two retries that were sent keep theirs.
+    CHECK(r.budget.available() == before + r.budget.options().retry_cost);
     CHECK(s.error.code == apig::errc::timed_out);
     CHECK(s.error.attempts == 3);
     CHECK(s.error.http_status == 503);
