@@ -40,8 +40,9 @@ void replace_file(std::string const& path, std::string const& text) {
     std::filesystem::rename(tmp, path);
 }
 
-void check_second_connection_resumes(int max_tls_version) {
-    apig::emulator::server srv({.instance_count = 5, .max_tls_version = max_tls_version});
+void check_second_connection_resumes(int max_tls_version, bool tickets = true) {
+    apig::emulator::server srv(
+        {.instance_count = 5, .max_tls_version = max_tls_version, .session_tickets = tickets});
     boost::asio::io_context io;
     apig::client c(io.get_executor(), one_request_per_connection(options_for(srv)));
     call(io, c, 3);
@@ -61,6 +62,16 @@ TEST_CASE("TLS 1.3: the second connection of a client resumes the first one's se
 
 TEST_CASE("TLS 1.2: the second connection of a client resumes the first one's session") {
     check_second_connection_resumes(TLS1_2_VERSION);
+}
+
+TEST_CASE("TLS 1.2 without session tickets: the client resumes by session id, the same session again") {
+    // A TLS 1.2 session id may be offered more than once (unlike a TLS 1.3 ticket): the
+    // second and third connections both resume the first one's session.
+    check_second_connection_resumes(TLS1_2_VERSION, false);
+}
+
+TEST_CASE("TLS 1.3 without session tickets (OpenSSL's stateful tickets): resumed too") {
+    check_second_connection_resumes(TLS1_3_VERSION, false);
 }
 
 TEST_CASE("session_resumption = false: every handshake is a full one") {

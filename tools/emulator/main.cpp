@@ -46,6 +46,7 @@ from a deterministic dataset, until SIGINT or SIGTERM.
   --threads N           server threads (default 1)
   --max-tls V           highest TLS version accepted: 1.2 or 1.3 (default 1.3); on exit,
                         the counts of handshakes and resumed handshakes go to stderr
+  --no-session-tickets  issue no session tickets (TLS 1.2 resumes by session id)
   --write-ca PATH       write the CA certificate clients must trust (PEM)
   --cert PATH           server certificate chain (PEM) instead of a generated one; needs --key
   --key PATH            server private key (PEM)
@@ -221,6 +222,8 @@ int main(int argc, char** argv) {
                 if (v == "1.2") opts.max_tls_version = 0x0303;
                 else if (v == "1.3") opts.max_tls_version = 0x0304;
                 else throw usage_error("--max-tls: must be 1.2 or 1.3");
+            } else if (arg == "--no-session-tickets") {
+                opts.session_tickets = false;
             } else if (arg == "--write-ca") {
                 write_ca = next();
             } else if (arg == "--cert") {

@@ -67,6 +67,7 @@ void server::impl::start() {
     SSL_CTX_set_session_cache_mode(ssl_ctx.native_handle(), SSL_SESS_CACHE_SERVER);
     static unsigned char const sid_ctx[] = "apig-emulator";
     SSL_CTX_set_session_id_context(ssl_ctx.native_handle(), sid_ctx, sizeof sid_ctx - 1);
+    if (!opts.session_tickets) SSL_CTX_set_options(ssl_ctx.native_handle(), SSL_OP_NO_TICKET);
     ssl_ctx.use_certificate_chain(asio::buffer(tls.server_cert_pem));
     ssl_ctx.use_private_key(asio::buffer(tls.server_key_pem), asio::ssl::context::pem);
 

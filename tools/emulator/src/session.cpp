@@ -217,6 +217,12 @@ asio::awaitable<void> server::impl::session(tcp::socket socket, std::uint64_t co
         // bounded, since a client may never answer it.
         tcp_layer.expires_after(std::chrono::seconds(2));
         co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+        // The client went away without close_notify (as most clients close a kept-alive
+        // connection): a quiet shutdown, as Apache's mod_ssl does, so that OpenSSL keeps the
+        // session in the server's cache and a TLS 1.2 client can resume it by session id
+        // (freed without it, the session would be dropped as "bad").
+        SSL_set_shutdown(stream.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
     tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ec);
     tcp_layer.close();

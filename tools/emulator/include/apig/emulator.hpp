@@ -361,6 +361,10 @@ struct options {
     /// another value. Default TLS 1.3. (Sessions are resumable either way: TLS 1.3 tickets;
     /// TLS 1.2 session tickets or ids, from the server's session cache.)
     int max_tls_version = 0x0304;
+    /// Issue session tickets. False: none (SSL_OP_NO_TICKET), so TLS 1.2 clients resume by
+    /// session id from the server's session cache (and TLS 1.3 ones by OpenSSL's stateful
+    /// tickets): the path a server without ticket keys offers. Default true.
+    bool session_tickets = true;
     /// Threads running the server. Default 1.
     std::size_t threads = 1;
 
