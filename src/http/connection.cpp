@@ -120,12 +120,9 @@ bool connection::readable() noexcept {
 
 void connection::close() noexcept {
     reusable_ = false;
-    // Closing without a close_notify is this client's choice, not a failure (TLS 1.1 and
-    // later let such a session be resumed), but OpenSSL marks the session of an SSL freed
-    // without one as not resumable, and that session may be in the context's session store.
-    // Marked as shut down, it stays resumable. (A fatal alert has made it unusable already.)
+    // Closed without a close_notify: the sessions stay resumable (see keep_session_resumable).
     for (SSL* ssl : {stream_.native_handle(), inner_ ? inner_->native_handle() : nullptr})
-        if (ssl) SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN);
+        if (ssl) keep_session_resumable(ssl);
     error_code ignored;
     beast::get_lowest_layer(stream_).socket().close(ignored);
 }

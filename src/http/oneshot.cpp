@@ -39,10 +39,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// The exchange is over and the socket is closed without a close_notify: OpenSSL would mark
-// the session not resumable when the SSL is freed (see connection::close).
-void keep_resumable(SSL* ssl) noexcept { SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN); }
-
 /// The header block a response may have (status line and fields).
 constexpr std::uint32_t header_limit_bytes = 16 * 1024;
 /// Interim (1xx) responses skipped before the final one, at most.
@@ -218,8 +214,8 @@ public:
             asio::ssl::stream<tls_layer> inner(tls_layer(outer), *req_.tls);
             if (!out.first) out.first = co_await handshake(inner, url_.host, url_.port, name, req_.verify, "");
             if (!out.first) out = co_await talk(inner, tcp);
-            keep_resumable(outer.native_handle());
-            keep_resumable(inner.native_handle());
+            keep_session_resumable(outer.native_handle());
+            keep_session_resumable(inner.native_handle());
             error_code ignored;
             tcp.socket().close(ignored);
             co_return out;
@@ -231,7 +227,7 @@ public:
             out.first = co_await open_tunnel(s.next_layer(), tcp, *proxy, connect_authority(url_.host, url_.port), limit);
         if (!out.first) out.first = co_await handshake(s, url_.host, url_.port, name, req_.verify, "");
         if (!out.first) out = co_await talk(s, tcp);
-        keep_resumable(s.native_handle());
+        keep_session_resumable(s.native_handle());
         error_code ignored;
         tcp.socket().close(ignored);
         co_return out;

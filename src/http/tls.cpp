@@ -230,6 +230,8 @@ void prepare_resumption(SSL* ssl, std::string_view host, std::string_view port, 
 
 bool session_resumed(SSL const* ssl) noexcept { return SSL_session_reused(ssl) == 1; }
 
+void keep_session_resumable(SSL* ssl) noexcept { SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN); }
+
 boost::asio::ssl::context make_client_context(tls_options const& opts) {
     namespace ssl = boost::asio::ssl;
     ssl::context ctx(ssl::context::tls_client);

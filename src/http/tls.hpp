@@ -88,6 +88,12 @@ void prepare_resumption(SSL* ssl, std::string_view host, std::string_view port, 
 /// Whether the handshake on `ssl` resumed a session.
 bool session_resumed(SSL const* ssl) noexcept;
 
+/// Before a connection's socket is closed without a close_notify (this client's choice, not a
+/// failure: TLS 1.1 and later let such a session be resumed): marks the SSL as shut down, as
+/// OpenSSL would otherwise mark its session not resumable when the SSL is freed, and that
+/// session may be in the context's session store. A fatal alert has made it unusable already.
+void keep_session_resumable(SSL* ssl) noexcept;
+
 /// A new client context (not cached; see shared_client_context): TLS 1.2 minimum, peer verification on (unless insecure_skip_verify),
 /// the system trust store and/or the configured CA file / PEM. Throws `api_error`
 /// (`errc::invalid_argument`) naming the option when a CA cannot be loaded, and without
