@@ -157,27 +157,17 @@ asio::awaitable<std::variant<std::monostate, credentials, error_info>> client::i
 }
 
 
-asio::awaitable<error_code> client::impl::sleep(milliseconds d) {
+asio::awaitable<error_code> client::impl::sleep(milliseconds d) { return sleep_until(steady::now() + d, d); }
+
+asio::awaitable<error_code> client::impl::sleep_until(steady::time_point until, milliseconds d) {
     std::exception_ptr failure;
     try {
         if (auto const* s = detail::seams_of(opts.retry); s && s->sleep) {
             co_await s->sleep(d);
         } else {
-            asio::steady_timer t(strand, d);
+            asio::steady_timer t(strand, until);  // to the nanosecond: a high rate's spacing is below 1 ms
             co_await t.async_wait(asio::use_awaitable);
         }
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    co_return failure ? sleep_error(failure) : error_code{};
-}
-
-asio::awaitable<error_code> client::impl::sleep_until(steady::time_point until, milliseconds d) {
-    if (auto const* s = detail::seams_of(opts.retry); s && s->sleep) co_return co_await sleep(d);
-    std::exception_ptr failure;
-    try {
-        asio::steady_timer t(strand, until);  // to the nanosecond: a high rate's spacing is below 1 ms
-        co_await t.async_wait(asio::use_awaitable);
     } catch (...) {
         failure = std::current_exception();
     }

@@ -75,7 +75,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::chrono::system_clock::time_point now() const;
     // Waits `d` (the test seam's sleep, if any): an error code if cancelled.
     boost::asio::awaitable<boost::system::error_code> sleep(milliseconds d);
-    // Waits until `until` for the rate limiter (the test seam's sleep of `d`, if any).
+    // Waits until `until` (the test seam's sleep of `d`, if any): an error code if cancelled.
     boost::asio::awaitable<boost::system::error_code> sleep_until(steady::time_point until, milliseconds d);
 
     // The earlier of a step's own limit and the call's deadline, named for the message.
