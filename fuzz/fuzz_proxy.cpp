@@ -6,7 +6,7 @@
 // (also the proxy URL), the host (also the reason phrase), the user name. See LLVMFuzzerTestOneInput.
 //
 // Checks (any failure aborts):
-//   - no_proxy_matches: deterministic; a lone `*` matches every non-empty host; otherwise the
+//   - no_proxy_matches: deterministic; a lone `*` matches every non-empty host (`[]` is empty); otherwise the
 //     list matches exactly when one of its comma-separated entries (not a lone `*`) matches
 //     alone; appending or prepending entries never loses a match; ASCII case does not matter;
 //     a host that is an IPv6 literal matches the same in brackets;
@@ -80,7 +80,11 @@ void check_no_proxy(std::string_view list, std::string_view host) {
     if (m != apig::no_proxy_matches(list, host)) fail("no_proxy_matches is not deterministic");
     bool const lone_star = trim(list) == "*";
     if (lone_star) {
-        if (m != !host.empty()) fail("a lone * must match every non-empty host", host);
+        // The host as no_proxy_matches reads it: one pair of brackets around it removed ("[]"
+        // is an empty host, which nothing matches).
+        std::string_view bare = host;
+        if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+        if (m != !bare.empty()) fail("a lone * must match every non-empty host", host);
         return;
     }
     // The list = any of its entries alone (a lone "*" entry is no wildcard inside a list).

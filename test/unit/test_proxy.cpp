@@ -150,6 +150,9 @@ TEST_CASE("no_proxy: a lone * matches every host") {
     CHECK(apig::no_proxy_matches("*", "::1"));
     CHECK(apig::no_proxy_matches(" * ", "example.com"));
     CHECK_FALSE(apig::no_proxy_matches("*", ""));
+    // Brackets alone are an empty IPv6 host, not a host (found by fuzz_proxy in CI).
+    CHECK_FALSE(apig::no_proxy_matches("*", "[]"));
+    CHECK(apig::no_proxy_matches("*", "[::1]"));
 }
 
 TEST_CASE("no_proxy: * inside a list is not a wildcard (curl)") {
