@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 TEST_CASE("id_set: each id is new once, whatever the growth") {
     apig::detail::id_set s;
@@ -33,21 +34,46 @@ TEST_CASE("id_set: 11 to 16 bytes an id, a million ids under 16 MB") {
     apig::detail::id_set s;
     for (std::uint64_t i = 1; i <= 1'000'000; ++i) s.insert_hash(i * 0x9E37'79B9'7F4A'7C15ull);
     CHECK(s.size() == 1'000'000);
-    CHECK(s.bytes() >= 8'000'000);
-    CHECK(s.bytes() >= 10'600'000);  // never fuller than 3/4 (a fuller table probes far longer)
-    CHECK(s.bytes() < 16'000'000);   // never emptier than 1/2 once grown
+    CHECK(s.bytes() >= 10'000'000);  // the hashes (8 MB) and a filter of at least 16 bits an id
+    CHECK(s.bytes() < 16'000'000);
 }
 
-TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows a table") {
+TEST_CASE("id_set: every id stays through the filter's rebuilds and the partitions' splits") {
+    // Grown from nothing: 64 ids, then the filter rebuilt at 1.5x and P doubled at 256 ids a
+    // partition, many times over; each id is then a duplicate (a filter hit, then the scan).
+    apig::detail::id_set s;
+    std::mt19937_64 rng(11);
+    std::vector<std::uint64_t> all(100'000);
+    for (auto& h : all) {
+        h = rng() | 1;
+        REQUIRE(s.insert_hash(h));
+    }
+    for (auto h : all) REQUIRE_FALSE(s.insert_hash(h));
+    CHECK(s.size() == all.size());
+    // Hashes that share their top bits all land in one partition: still exact.
+    apig::detail::id_set t;
+    for (std::uint64_t i = 1; i <= 5'000; ++i) REQUIRE(t.insert_hash(i));
+    for (std::uint64_t i = 1; i <= 5'000; ++i) REQUIRE_FALSE(t.insert_hash(i));
+}
+
+TEST_CASE("id_set: an id's hash is the same each time within a process, and ids' hashes differ") {
+    using apig::detail::id_set;
+    CHECK(id_set::hash("inst-1") == id_set::hash(std::string("inst-") + "1"));
+    std::unordered_set<std::uint64_t> seen;
+    for (int i = 0; i < 10'000; ++i) seen.insert(id_set::hash("inst-" + std::to_string(i)));
+    CHECK(seen.size() == 10'000);
+}
+
+TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows the set") {
     apig::detail::id_set s;
     s.reserve(300'000);
     auto const reserved = s.bytes();
-    CHECK(reserved <= 300'000 * 12);  // 3/4 full at n: ~10.7 bytes an id, plus the spread per table
+    CHECK(reserved <= 300'000 * 14);  // 8 bytes an id, the spread per partition, 2 for the filter
     std::mt19937_64 rng(7);
     for (int i = 0; i < 300'000; ++i) REQUIRE(s.insert_hash(rng() | 1));
-    CHECK(s.bytes() == reserved);  // no table grew
+    CHECK(s.bytes() == reserved);  // no partition grew, no split, no new filter
     CHECK(s.size() == 300'000);
-    // Ids that were there before a reserve stay: reserving rehashes, it does not forget.
+    // Ids that were there before a reserve stay: reserving splits and refilters, it does not forget.
     apig::detail::id_set t;
     for (int i = 0; i < 1000; ++i) REQUIRE(t.insert("inst-" + std::to_string(i)));
     t.reserve(100'000);
