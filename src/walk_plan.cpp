@@ -122,6 +122,7 @@ void walk_plan::received(std::int64_t offset, instance_page page) {
     if (auto* e = find(offset)) {
         e->done = true;
         e->page = std::move(page);
+        if (!opts_.keep_duplicates) hash_ids(*e);
     }
 }
 
@@ -222,7 +223,7 @@ std::optional<instance_page> walk_plan::take(entry& s) {
     }
 
     if (first && !opts_.keep_duplicates && page.total) reserve_ids(*page.total - s.offset);
-    if (!opts_.keep_duplicates) drop_duplicates(page, s.offset);
+    if (!opts_.keep_duplicates) drop_duplicates(s);
     note_stall(s.offset, received, page.instances.empty());
     cap_instances(page);
     if (page.instances.empty() && !first) return std::nullopt;
@@ -304,27 +305,35 @@ error_info walk_plan::take_stop_error() {
     return e;
 }
 
-// Drops the instances whose id the walk has yielded before, keeping the order. The page's
-// hashes are computed and their slots prefetched first, so the set's cache misses overlap.
-void walk_plan::drop_duplicates(instance_page& page, std::int64_t offset) {
-    hashes_.clear();
-    for (auto const& i : page.instances) {
-        if (!i.id) continue;
-        hashes_.push_back(id_set::hash(*i.id));
-        seen_.prefetch(hashes_.back());
+// The page's ids' hashes, computed as it comes in: its ids were just decoded and are still in
+// cache, where by the time the page is taken (after the pages ahead of it) they may not be.
+void walk_plan::hash_ids(entry& s) {
+    if (!spare_hashes_.empty()) {
+        s.hashes = std::move(spare_hashes_.back());
+        spare_hashes_.pop_back();
     }
-    auto& all = page.instances;
+    s.hashes.clear();
+    for (auto const& i : s.page.instances)
+        if (i.id) s.hashes.push_back(id_set::hash(*i.id));
+}
+
+// Drops the instances whose id the walk has yielded before, keeping the order. The page's
+// places in the set are prefetched first, so the set's cache misses overlap.
+void walk_plan::drop_duplicates(entry& s) {
+    for (auto h : s.hashes) seen_.prefetch(h);
+    auto& all = s.page.instances;
     std::size_t kept = 0, next_hash = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
-        if (all[i].id && !seen_.insert_hash(hashes_[next_hash++])) {
+        if (all[i].id && !seen_.insert_hash(s.hashes[next_hash++])) {
             counters_.duplicates.fetch_add(1, relaxed);
-            event({.what = walk_event::kind::duplicate_dropped, .offset = offset, .id = *all[i].id});
+            event({.what = walk_event::kind::duplicate_dropped, .offset = s.offset, .id = *all[i].id});
             continue;
         }
         if (kept != i) all[kept] = std::move(all[i]);
         ++kept;
     }
     all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
+    if (spare_hashes_.size() < opts_.concurrency) spare_hashes_.push_back(std::move(s.hashes));
 }
 
 void walk_plan::event(walk_event const& e) const {

@@ -107,6 +107,7 @@ private:
         bool failed = false;
         error_info error{};
         instance_page page{};
+        std::vector<std::uint64_t> hashes{};  // the page's ids' hashes, taken when it came in
     };
 
     entry* find(std::int64_t offset) noexcept;
@@ -122,7 +123,8 @@ private:
     void cap_instances(instance_page& page);
     void stop(error_info e);
     error_info take_stop_error();
-    void drop_duplicates(instance_page& page, std::int64_t offset);
+    void hash_ids(entry& s);
+    void drop_duplicates(entry& s);
     void event(walk_event const& e) const;
     void end_walk();
     walk_step finish_with(error_info e);
@@ -146,7 +148,7 @@ private:
     std::int64_t stall_first_ = 0;      // offset of the first of them
     std::uint64_t stall_repeated_ = 0;  // instances they repeated
     id_set seen_;
-    std::vector<std::uint64_t> hashes_;  // drop_duplicates' scratch
+    std::vector<std::vector<std::uint64_t>> spare_hashes_;  // entries' hash vectors, for reuse
     walk_counters counters_;
 };
 
