@@ -222,7 +222,8 @@ std::optional<instance_page> walk_plan::take(entry& s) {
         go_on();
     }
 
-    if (first && !opts_.keep_duplicates && page.total) reserve_ids(*page.total - s.offset);
+    if (first && !opts_.keep_duplicates && page.total)
+        seen_.reserve(static_cast<std::size_t>(ids_to_reserve(*page.total - s.offset, opts_)));
     if (!opts_.keep_duplicates) drop_duplicates(s);
     note_stall(s.offset, received, page.instances.empty());
     cap_instances(page);
@@ -232,15 +233,15 @@ std::optional<instance_page> walk_plan::take(entry& s) {
     return std::move(page);
 }
 
-// Room in the set of seen ids for the walk's `remaining` instances (the first page's total
-// less its offset), so that the set does not grow and rehash its tables as the walk goes: at a
-// million ids growing cost as much as the inserts themselves (each id is moved twice on
-// average, each move a cache miss). The server's number is not trusted: at most
-// `max_reserved_ids` (12 MB) and max_instances are reserved; past that the set grows as needed.
-void walk_plan::reserve_ids(std::int64_t remaining) {
-    if (remaining <= 0) return;
-    auto const n = std::min({static_cast<std::uint64_t>(remaining), opts_.max_instances, max_reserved_ids});
-    seen_.reserve(static_cast<std::size_t>(n));
+// Room in the set of seen ids, made when the first page comes, so that the set does not grow as
+// the walk goes (see id_set.hpp; growing is cheap there, but the room is made in one go).
+std::uint64_t walk_plan::ids_to_reserve(std::int64_t remaining, page_options const& o) noexcept {
+    if (remaining <= 0) return 0;
+    std::uint64_t n = std::min(static_cast<std::uint64_t>(remaining), max_reserved_ids);
+    if (o.max_instances != 0) n = std::min(n, o.max_instances);
+    if (o.max_pages != 0 && o.max_pages <= max_reserved_ids)  // else the product is past the cap
+        n = std::min(n, o.max_pages * static_cast<std::uint64_t>(std::max(o.page_size, 1)));
+    return n;
 }
 
 void walk_plan::note_total(instance_page const& page, std::int64_t offset) {

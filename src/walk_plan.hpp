@@ -63,6 +63,13 @@ public:
     /// equal it.
     static error_info check_limit(list_request const& req, page_options const& opts);
 
+    /// How many ids the set of seen ids makes room for up front, when the first page says
+    /// `remaining` instances are left from it on (its total less its offset): the server's
+    /// number is not trusted, so at most `max_reserved_ids`, and no more than the walk may yield
+    /// (`max_instances`) or request (`max_pages` pages of `page_size`); 0 in either means no limit.
+    static std::uint64_t ids_to_reserve(std::int64_t remaining, page_options const& opts) noexcept;
+    static constexpr std::uint64_t max_reserved_ids = std::uint64_t{1} << 20;
+
     /// Requests the first page.
     void start();
 
@@ -116,8 +123,6 @@ private:
     void fill();
     std::optional<instance_page> take(entry& s);
     void note_total(instance_page const& page, std::int64_t offset);
-    void reserve_ids(std::int64_t remaining);
-    static constexpr std::uint64_t max_reserved_ids = std::uint64_t{1} << 20;
     void go_on();
     void note_stall(std::int64_t offset, std::int64_t received, bool nothing_new);
     void cap_instances(instance_page& page);

@@ -486,3 +486,24 @@ TEST_CASE("walk plan: a request's limit may only be left at its default or equal
           "default (20) or equal to it");
     CHECK(walk_plan::check_limit({.limit = 500}, {.page_size = 100}).code == apig::errc::invalid_argument);
 }
+
+TEST_CASE("walk plan: the room made for seen ids: the server's total, capped by the walk's own limits") {
+    using apig::detail::walk_plan;
+    auto const cap = walk_plan::max_reserved_ids;
+    apig::page_options o;  // max_pages 2,000,000, max_instances 10,000,000, page_size 500
+    CHECK(walk_plan::ids_to_reserve(1'000'000, o) == 1'000'000);
+    CHECK(walk_plan::ids_to_reserve(std::numeric_limits<std::int64_t>::max(), o) == cap);  // not trusted
+    CHECK(walk_plan::ids_to_reserve(0, o) == 0);
+    CHECK(walk_plan::ids_to_reserve(-5, o) == 0);
+    o.max_instances = 300;
+    CHECK(walk_plan::ids_to_reserve(1'000'000, o) == 300);
+    o.max_instances = 0;  // no limit: the cap alone
+    CHECK(walk_plan::ids_to_reserve(5'000'000, o) == cap);
+    o.max_pages = 3;
+    o.page_size = 20;
+    CHECK(walk_plan::ids_to_reserve(1'000'000, o) == 60);  // a walk of 3 pages of 20 yields at most 60
+    o.max_pages = 0;  // no limit
+    CHECK(walk_plan::ids_to_reserve(1'000'000, o) == 1'000'000);
+    o.max_pages = std::numeric_limits<std::uint64_t>::max();  // no overflow in pages x page size
+    CHECK(walk_plan::ids_to_reserve(1'000'000, o) == 1'000'000);
+}
