@@ -89,6 +89,7 @@ public:
     /// the partitions on the way, and partitions rarely grow. The walk calls it with the list's
     /// `total`, capped by the caller: the server's number is not trusted.
     void reserve(std::size_t n) {
+        if (n == 0) return;  // (and no partition yet to divide among)
         if (n > filter_ids_) rebuild_filter(n);
         while (n > parts_.size() * part_share && part_bits_ < max_part_bits) split();
         // Hashes pick a partition at random: each gets n/P give or take a binomial spread, and

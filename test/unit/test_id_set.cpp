@@ -81,4 +81,9 @@ TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows t
     CHECK(t.insert("inst-1000"));
     t.reserve(10);  // smaller than what it holds: nothing changes
     CHECK(t.size() == 1001);
+    // Nothing to make room for, before any id: nothing happens (no partition to divide among).
+    apig::detail::id_set empty;
+    empty.reserve(0);
+    CHECK(empty.bytes() == 0);
+    CHECK(empty.insert("inst-0"));
 }
