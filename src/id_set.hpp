@@ -16,9 +16,9 @@
 //     partition's end, which the previous append to it had brought in. Only when the filter
 //     says "maybe" (~0.1-0.3% of new ids, and every real duplicate) is the partition scanned.
 // So an insert costs a cache-resident filter word and an append, not a random miss into 12 MB:
-// a page of 500 new ids costs ~4 µs instead of ~9 (an open-addressing table of 8-slot lines
-// prefetched a page ahead), ~6 instead of ~11 with 8 MB of other memory touched between pages
-// (bench/micro/id_set_bench.cpp, a million ids).
+// a page of 500 new ids costs ~4 µs instead of ~8.5 (the linear-probing table of 8-byte hashes
+// it replaced, prefetched a page ahead), ~5 instead of ~11.5 with 8 MB of other memory touched
+// between pages (bench/micro/id_set_bench.cpp, a million ids).
 //
 // Memory: 8 bytes an id in the partitions (vectors grown by half: up to 12), plus the filter;
 // 11 to 16 bytes an id. Growing never copies the whole set at once: a partition grows on its

@@ -222,10 +222,10 @@ std::optional<instance_page> walk_plan::take(entry& s) {
         go_on();
     }
 
-    if (first && !opts_.keep_duplicates && page.total) {
-        if (auto const n = ids_to_reserve(*page.total - s.offset, opts_); n > 0) seen_.reserve(static_cast<std::size_t>(n));
+    if (!opts_.keep_duplicates) {
+        if (first && page.total) seen_.reserve(static_cast<std::size_t>(ids_to_reserve(*page.total - s.offset, opts_)));
+        drop_duplicates(s);
     }
-    if (!opts_.keep_duplicates) drop_duplicates(s);
     note_stall(s.offset, received, page.instances.empty());
     cap_instances(page);
     if (page.instances.empty() && !first) return std::nullopt;
