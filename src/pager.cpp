@@ -149,7 +149,9 @@ struct walk : std::enable_shared_from_this<walk> {
         } else {
             plan.received(io.offset, std::move(page));
         }
+        in_completion = true;
         deliver();
+        in_completion = false;
     }
 
     // Hands the waiting caller what the plan has for it, if anything yet.
@@ -200,6 +202,17 @@ struct walk : std::enable_shared_from_this<walk> {
         waiter_err = nullptr;
         auto h = std::move(*waiter);
         waiter.reset();
+        // From a request's completion, a caller on the walk's own executor (a client without a
+        // strand, the caller on its thread) is resumed at once: nothing of the walk's is on the
+        // stack below, and its next() will find the walk ready for it. The request it then
+        // starts goes out a scheduler round sooner. Otherwise (inside next() itself, or another
+        // executor, or a strand the caller is not on) through a post.
+        if (in_completion && waiter_ex == source.executor) {
+            in_completion = false;  // the caller's next() must not resume it inline again
+            waiter_ex = {};
+            std::move(h)(ec, std::move(page));
+            return;
+        }
         post_result(std::move(h), std::move(waiter_ex), ec, std::move(page));
     }
 
@@ -222,6 +235,7 @@ struct walk : std::enable_shared_from_this<walk> {
     asio::any_io_executor waiter_ex;
     asio::cancellation_slot waiter_slot;
     std::vector<instance_page> spares;  // pages handed back by the caller, for later requests
+    bool in_completion = false;         // deliver() called from a request's completion
 };
 
 std::shared_ptr<walk> make_walk(page_source source, list_request req, page_options opts) {

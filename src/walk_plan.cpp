@@ -316,7 +316,11 @@ void walk_plan::hash_ids(entry& s) {
     }
     s.hashes.clear();
     for (auto const& i : s.page.instances)
-        if (i.id) s.hashes.push_back(id_set::hash(*i.id));
+        if (i.id) {
+            auto const h = id_set::hash(*i.id);
+            seen_.prefetch(h);
+            s.hashes.push_back(h);
+        }
 }
 
 // Drops the instances whose id the walk has yielded before, keeping the order. The page's

@@ -140,7 +140,9 @@ public:
     ///
     /// - Executor: the walk's state lives on the client's strand; the result is posted to the
     ///   awaiting coroutine's executor, so the coroutine never resumes inside the strand nor
-    ///   inside this call.
+    ///   inside this call. (A client without a strand, `thread_safe = false`, whose executor
+    ///   the coroutine runs on, hands a page that comes in to a waiting coroutine directly,
+    ///   from the request's completion: one scheduler round fewer.)
     /// - Cancellation: terminal only (Asio per-operation cancellation of the awaiting
     ///   coroutine, e.g. `||` with a timer): it cancels every request of the walk in flight,
     ///   closes their connections, and ends the walk. Partial and total cancellation are not

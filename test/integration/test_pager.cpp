@@ -347,3 +347,45 @@ TEST_CASE("pages handed back with recycle() come back as exactly the pages of a 
     CHECK(c.stats().retries > 0);
     CHECK(c.stats().in_use == 0);
 }
+
+TEST_CASE("thread_safe = false: a page handed straight from its request's completion; leaving or destroying inside is safe") {
+    apig::emulator::server srv({.instance_count = 3'001, .faults = {.probability_500 = 0.2, .seed = 11}});
+    auto o = tolerant(srv);
+    o.thread_safe = false;  // no strand: a caller on the client's executor is resumed directly
+    o.pool.max_connections = 4;
+    asio::io_context io(1);
+    auto c = std::make_unique<apig::client>(io.get_executor(), o);
+    SUBCASE("the whole walk: every id once, in order, at most 4 in flight") {
+        srv.reset_stats();
+        CHECK(walk_ids(*c, io, {.page_size = 100, .concurrency = 4}) == srv.ids());
+        CHECK(srv.max_in_flight() <= 4);
+        CHECK(c->stats().in_use == 0);
+    }
+    SUBCASE("the generator destroyed inside the loop body, requests in flight") {
+        std::size_t pages = 0;
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c->pages({}, {.page_size = 100, .concurrency = 4});
+            while (auto p = co_await g.next())
+                if (++pages == 3) break;  // g goes with 3 pages in flight
+        }());
+        io.restart();
+        io.run();
+        CHECK(pages == 3);
+        CHECK(c->stats().in_use == 0);
+        CHECK(run(io, c->list_instances({})).total == 3'001);  // the client goes on
+    }
+    SUBCASE("the client destroyed inside the loop body: the walk ends cancelled") {
+        std::size_t pages = 0;
+        apig::error_info err;
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c->pages({}, {.page_size = 100, .concurrency = 4});
+            while (auto p = co_await g.next(err))
+                if (++pages == 2) c.reset();  // its calls in flight are cancelled
+        }());
+        io.restart();
+        io.run();
+        CHECK(pages >= 2);
+        CHECK(pages < 31);
+        CHECK(err.code == asio::error::operation_aborted);
+    }
+}
