@@ -34,11 +34,14 @@ namespace detail {
 using next_signature = void(error_code, std::optional<instance_page>);
 
 struct walk : std::enable_shared_from_this<walk> {
-    // One page request in flight: its cancellation, and where the call says what failed.
+    // One page request: its cancellation, and where the call says what failed. Reused by a
+    // later request once its own has completed (its signal keeps its handler's memory).
     struct request_io {
         std::int64_t offset = 0;
         error_info diag;
         asio::cancellation_signal cancel;
+        bool busy = false;       // its request has not completed yet
+        bool cancelled = false;  // ... and was cancelled: the walk ended before it
     };
 
     walk(page_source s, list_request r, page_options o)
@@ -110,8 +113,11 @@ struct walk : std::enable_shared_from_this<walk> {
     void act() {
         while (auto offset = plan.pop_request()) launch(*offset);
         if (plan.take_cancel()) {
-            for (auto& r : in_flight) r->cancel.emit(asio::cancellation_type::terminal);
-            in_flight.clear();
+            for (auto& r : ios) {
+                if (!r->busy || r->cancelled) continue;
+                r->cancelled = true;
+                r->cancel.emit(asio::cancellation_type::terminal);
+            }
         }
         if (plan.finished() && deadline) {
             deadline->cancel();
@@ -120,9 +126,12 @@ struct walk : std::enable_shared_from_this<walk> {
     }
 
     void launch(std::int64_t offset) {
-        auto io = std::make_shared<request_io>();
+        auto const free = std::find_if(ios.begin(), ios.end(), [](auto const& r) { return !r->busy; });
+        request_io* io = free != ios.end() ? free->get() : ios.emplace_back(std::make_unique<request_io>()).get();
         io->offset = offset;
-        in_flight.push_back(io);
+        io->diag.clear();
+        io->busy = true;
+        io->cancelled = false;
         list_request r = request;
         r.offset = offset;
         r.limit = plan.options().page_size;
@@ -140,8 +149,7 @@ struct walk : std::enable_shared_from_this<walk> {
     }
 
     void completed(request_io& io, error_code ec, instance_page page) {
-        auto const it = std::find_if(in_flight.begin(), in_flight.end(), [&](auto const& r) { return r.get() == &io; });
-        if (it != in_flight.end()) in_flight.erase(it);
+        io.busy = false;  // (a cancelled one's offset is no longer awaited: the plan ignores it)
         if (ec) {
             error_info e = std::move(io.diag);
             if (!e.code) e = make_error(ec, ec.message());
@@ -227,7 +235,9 @@ struct walk : std::enable_shared_from_this<walk> {
     page_source source;
     list_request request;
     walk_plan plan;
-    std::vector<std::shared_ptr<request_io>> in_flight;  // started, not completed, not cancelled
+    // Every request_io of the walk (its requests' handlers point into them; they go with the
+    // walk, which each handler holds alive): at most `concurrency` busy at once.
+    std::vector<std::unique_ptr<request_io>> ios;
     bool started = false;
     std::optional<asio::steady_timer> deadline;  // page_options::timeout
     std::optional<asio::any_completion_handler<next_signature>> waiter;

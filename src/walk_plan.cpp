@@ -84,6 +84,8 @@ walk_stats walk_counters::snapshot() const noexcept {
 walk_plan::walk_plan(std::int64_t start_offset, page_options opts)
     : opts_(std::move(opts)), next_offset_(start_offset) {
     opts_.concurrency = std::max<std::size_t>(1, opts_.concurrency);
+    // (check() bounds it before a walk starts; a plan made with more just starts smaller.)
+    entries_.set_capacity(std::min(opts_.concurrency, page_options::max_concurrency));
 }
 
 error_info walk_plan::check(page_options const& o) {
@@ -183,6 +185,7 @@ bool walk_plan::below_max_pages() const noexcept {
 }
 
 void walk_plan::launch(std::int64_t offset) {
+    if (entries_.full()) entries_.set_capacity(entries_.capacity() * 2);
     entries_.push_back({.offset = offset});
     to_request_.push_back(offset);
     counters_.requests.fetch_add(1, relaxed);

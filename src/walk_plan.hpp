@@ -19,10 +19,11 @@
 
 #include "id_set.hpp"
 
+#include <boost/circular_buffer.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -135,7 +136,9 @@ private:
     walk_step finish_with(error_info e);
 
     page_options opts_;
-    std::deque<entry> entries_;          // requested and not yet taken, in offset order
+    // Requested and not yet taken, in offset order: at most `concurrency` (a ring sized for
+    // them, so that a request allocates no node; grown if ever full).
+    boost::circular_buffer<entry> entries_;
     std::vector<std::int64_t> to_request_;  // offsets for pop_request
     std::size_t requested_ = 0;          // of to_request_, popped
     bool cancel_ = false;
