@@ -25,16 +25,18 @@
 // own, a split makes two of one at a time, and the filter is rebuilt alone (old one freed first).
 //
 // A hostile server cannot aim ids at one partition (whose scans would then grow with the
-// set): `hash` mixes std::hash's value with a random key drawn once per process, so which
-// partition and filter bits an id gets cannot be known from outside. A forged std::hash
-// collision only makes its ids "duplicates": dropped, counted, and bounded by the walk's
-// max_stalled_pages.
+// set): `hash` is keyed with random words drawn once per process, every input word masked
+// with one before it is multiplied, so which partition and filter bits an id gets, and which
+// ids collide, cannot be known from outside. A collision all the same only makes its ids
+// "duplicates": dropped, counted, and bounded by the walk's max_stalled_pages.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string_view>
@@ -47,14 +49,38 @@ public:
     /// Adds the id; false if it (or an id with the same hash) was there already.
     bool insert(std::string_view id) { return insert_hash(hash(id)); }
 
-    /// The hash of an id, as `insert` adds it (with `insert_hash`).
+    /// The hash of an id, as `insert` adds it (with `insert_hash`). Keyed with secret words
+    /// drawn once per process (see above), and cheap for the API's 32-character ids: two
+    /// 16-byte blocks, each folded in with one 64x64->128-bit multiply of key-masked halves.
     static std::uint64_t hash(std::string_view id) noexcept {
-        // MurmurHash3's 64-bit finalizer (a bijection) over the keyed value: every bit of the
-        // result depends on every bit of the key.
-        std::uint64_t x = std::hash<std::string_view>{}(id) ^ process_key();
+#if defined(__SIZEOF_INT128__)
+        auto const& k = process_keys();
+        auto const* p = reinterpret_cast<unsigned char const*>(id.data());
+        std::size_t const n = id.size();
+        std::uint64_t acc = k[0] ^ (n * 0x9E37'79B9'7F4A'7C15ull);
+        std::uint64_t a = 0, b = 0;
+        if (n > 16) {
+            std::size_t left = n;
+            for (; left > 16; left -= 16, p += 16) acc = fold(load64(p) ^ k[1], load64(p + 8) ^ acc);
+            a = load64(p + left - 16);  // the last 16 bytes (overlapping the block before)
+            b = load64(p + left - 8);
+        } else if (n >= 8) {
+            a = load64(p);
+            b = load64(p + n - 8);
+        } else if (n >= 4) {
+            a = load32(p);
+            b = load32(p + n - 4);
+        } else if (n > 0) {
+            a = (std::uint64_t{p[0]} << 16) | (std::uint64_t{p[n / 2]} << 8) | p[n - 1];
+        }
+        return fold(fold(a ^ k[1], b ^ acc ^ k[2]), k[3]);
+#else
+        // MurmurHash3's 64-bit finalizer (a bijection) over std::hash's value, keyed.
+        std::uint64_t x = std::hash<std::string_view>{}(id) ^ process_keys()[0];
         x = (x ^ (x >> 33)) * 0xFF51'AFD7'ED55'8CCDull;
         x = (x ^ (x >> 33)) * 0xC4CE'B9FE'1A85'EC53ull;
         return x ^ (x >> 33);
+#endif
     }
 
     /// Fetches the filter word and the partition end `h` will touch: a page's hashes
@@ -115,17 +141,46 @@ private:
     static constexpr int mask_bits = 5;
     static constexpr int max_part_bits = 24;  // 16M partitions: past that, partitions just grow
 
-    static std::uint64_t process_key() noexcept {
-        static std::uint64_t const key = []() noexcept -> std::uint64_t {
+    // Four secret words, drawn once per process (splitmix64 steps from one random seed).
+    static std::array<std::uint64_t, 4> const& process_keys() noexcept {
+        static std::array<std::uint64_t, 4> const keys = []() noexcept {
+            std::uint64_t seed;
             try {
                 std::random_device rd;
-                return (std::uint64_t{rd()} << 32) ^ rd();
+                seed = (std::uint64_t{rd()} << 32) ^ rd();
             } catch (...) {  // no entropy source: the clock, which a server does not see either
-                return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+                seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
             }
+            std::array<std::uint64_t, 4> k{};
+            for (auto& w : k) {
+                std::uint64_t z = (seed += 0x9E37'79B9'7F4A'7C15ull);
+                z = (z ^ (z >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
+                z = (z ^ (z >> 27)) * 0x94D0'49BB'1331'11EBull;
+                w = (z ^ (z >> 31)) | 1;  // odd: never a zero factor
+            }
+            return k;
         }();
-        return key;
+        return keys;
     }
+
+#if defined(__SIZEOF_INT128__)
+    // The 128-bit product's halves, xored: every bit of the result depends on every bit of both.
+    static std::uint64_t fold(std::uint64_t x, std::uint64_t y) noexcept {
+        __extension__ using u128 = unsigned __int128;
+        u128 const r = static_cast<u128>(x) * y;
+        return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+    }
+    static std::uint64_t load64(unsigned char const* p) noexcept {
+        std::uint64_t v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    }
+    static std::uint64_t load32(unsigned char const* p) noexcept {
+        std::uint32_t v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    }
+#endif
 
     // The filter word: the hash's low 32 bits scaled to the word count (multiply and shift).
     std::size_t word(std::uint64_t h) const noexcept {

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -86,4 +88,44 @@ TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows t
     empty.reserve(0);
     CHECK(empty.bytes() == 0);
     CHECK(empty.insert("inst-0"));
+}
+
+TEST_CASE("id_set: the hash reads every byte of ids of every length, and only the id's bytes") {
+    using apig::detail::id_set;
+    // Every length from 0 to 80 (each branch: short, 4..7, 8..16, blocks and a tail), and each
+    // of those ids with one bit of one byte flipped: all different.
+    std::unordered_set<std::uint64_t> seen;
+    std::size_t made = 0;
+    std::string const base = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    for (std::size_t n = 0; n <= 80; ++n) {
+        std::string id = base.substr(0, n);
+        seen.insert(id_set::hash(id));
+        ++made;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string v = id;
+            v[i] = static_cast<char>(v[i] ^ 0x01);
+            seen.insert(id_set::hash(v));
+            ++made;
+        }
+    }
+    CHECK(seen.size() == made);
+    // Bytes around the view are not read: the same id inside other text hashes the same.
+    std::string const padded = "xxxx" + base.substr(0, 36) + "yyyy";
+    CHECK(id_set::hash(std::string_view(padded).substr(4, 36)) == id_set::hash(base.substr(0, 36)));
+    CHECK(id_set::hash("") != id_set::hash(std::string_view("\0", 1)));
+    // The API's ids (32 hex digits): a million of them, no two hashes alike, and the top bits
+    // (the partition) spread evenly: each of 256 buckets within 10% of its share.
+    std::unordered_set<std::uint64_t> ids;
+    std::vector<std::size_t> buckets(256);
+    char hex[33];
+    for (std::uint32_t i = 0; i < 1'000'000; ++i) {
+        std::snprintf(hex, sizeof hex, "%08x%08x%08x%08x", i * 2654435761u, i, ~i, i ^ 0x5bd1e995u);
+        auto const h = id_set::hash(std::string_view(hex, 32));
+        ids.insert(h);
+        ++buckets[h >> 56];
+    }
+    CHECK(ids.size() == 1'000'000);
+    auto const [lo, hi] = std::minmax_element(buckets.begin(), buckets.end());
+    CHECK(*lo > 3'906 * 9 / 10);
+    CHECK(*hi < 3'906 * 11 / 10);
 }
