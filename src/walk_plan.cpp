@@ -237,8 +237,8 @@ std::optional<instance_page> walk_plan::take(entry& s) {
     return std::move(page);
 }
 
-// Room in the set of seen ids, made when the first page comes, so that the set does not grow as
-// the walk goes (see id_set.hpp; growing is cheap there, but the room is made in one go).
+// What the set of seen ids is told to expect when the first page comes: it makes room up to
+// that in steps as ids come (id_set::reserve), never growing piecemeal in between.
 std::uint64_t walk_plan::ids_to_reserve(std::int64_t remaining, page_options const& o) noexcept {
     if (remaining <= 0) return 0;
     std::uint64_t n = std::min(static_cast<std::uint64_t>(remaining), max_reserved_ids);

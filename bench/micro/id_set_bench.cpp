@@ -1,7 +1,7 @@
 // id_set micro-benchmark: what the walk's duplicate check (src/id_set.hpp, walk_plan's
 // drop_duplicates) costs a page, as the walk uses it: a page's 500 ids hashed, their places
-// prefetched, then inserted; a million distinct ids (32 hex digits, as the API's), reserved up
-// front from the total as the walk does.
+// prefetched, then inserted; a million distinct ids (32 hex digits, as the API's), reserve()d
+// from the total as the walk does (room made in steps as the set fills: timed with the pages).
 //
 //   BM_id_set_page/0: nothing else between pages (the set's best case);
 //   BM_id_set_page/1: 8 MB of other memory touched between pages (untimed), as the decoder

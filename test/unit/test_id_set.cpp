@@ -66,14 +66,28 @@ TEST_CASE("id_set: an id's hash is the same each time within a process, and ids'
     CHECK(seen.size() == 10'000);
 }
 
-TEST_CASE("id_set: reserve(n) makes room for n ids, so adding them never grows the set") {
+TEST_CASE("id_set: reserve(n) makes room for n ids in steps, each made in one go, so the set never grows in between") {
     apig::detail::id_set s;
     s.reserve(300'000);
-    auto const reserved = s.bytes();
-    CHECK(reserved <= 300'000 * 14);  // 8 bytes an id, the spread per partition, 2 for the filter
+    CHECK(s.room() == 65'536);  // the first step only: a walk that stops early pays for no more
+    auto const first = s.bytes();
+    CHECK(first <= 65'536 * 14);  // 8 bytes an id, the spread per partition, 2 for the filter
     std::mt19937_64 rng(7);
-    for (int i = 0; i < 300'000; ++i) REQUIRE(s.insert_hash(rng() | 1));
-    CHECK(s.bytes() == reserved);  // no partition grew, no split, no new filter
+    std::size_t last_bytes = first, last_room = s.room(), steps = 0;
+    for (int i = 0; i < 300'000; ++i) {
+        REQUIRE(s.insert_hash(rng() | 1));
+        if (s.room() != last_room) {  // a step: four times what the set held, up to n
+            ++steps;
+            CHECK(s.room() == std::min<std::size_t>(300'000, 4 * (s.size() - 1)));
+            last_room = s.room();
+        } else {
+            CHECK(s.bytes() == last_bytes);  // between steps nothing grows: no partition, split or filter
+        }
+        last_bytes = s.bytes();
+    }
+    CHECK(steps == 2);  // 65,536 -> 262,144 -> 300,000
+    CHECK(s.room() == 300'000);
+    CHECK(s.bytes() <= 300'000 * 14);
     CHECK(s.size() == 300'000);
     // Ids that were there before a reserve stay: reserving splits and refilters, it does not forget.
     apig::detail::id_set t;
