@@ -42,4 +42,11 @@ struct page_source {
 /// A walk of the pages from `req.offset` on; nothing is requested before its first next().
 std::shared_ptr<walk> make_walk(page_source source, list_request req, page_options opts);
 
+/// A generator over a walk from any page source (tests script one).
+struct generator_access {
+    static page_generator make(page_source source, list_request req, page_options opts) {
+        return page_generator(make_walk(std::move(source), std::move(req), std::move(opts)));
+    }
+};
+
 }  // namespace apig::detail

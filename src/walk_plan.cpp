@@ -85,7 +85,7 @@ walk_plan::walk_plan(std::int64_t start_offset, page_options opts)
     : opts_(std::move(opts)), next_offset_(start_offset) {
     opts_.concurrency = std::max<std::size_t>(1, opts_.concurrency);
     // (check() bounds it before a walk starts; a plan made with more just starts smaller.)
-    entries_.set_capacity(std::min(opts_.concurrency, page_options::max_concurrency));
+    entries_.set_capacity(2 * std::min(opts_.concurrency, page_options::max_concurrency));
 }
 
 error_info walk_plan::check(page_options const& o) {
@@ -114,7 +114,7 @@ error_info walk_plan::check_limit(list_request const& req, page_options const& o
 void walk_plan::start() { launch(next_offset_); }
 
 walk_plan::entry* walk_plan::find(std::int64_t offset) noexcept {
-    // Offsets in flight are strictly increasing and few (at most `concurrency`).
+    // Offsets in flight are strictly increasing and few (at most 2 x `concurrency` entries).
     for (auto& e : entries_)
         if (e.offset == offset && !e.done) return &e;
     return nullptr;
@@ -123,14 +123,17 @@ walk_plan::entry* walk_plan::find(std::int64_t offset) noexcept {
 void walk_plan::received(std::int64_t offset, instance_page page) {
     if (auto* e = find(offset)) {
         e->done = true;
+        --in_flight_;
         e->page = std::move(page);
         if (!opts_.keep_duplicates) hash_ids(*e);
+        fill();  // its slot in flight is free, whether or not the caller takes the page yet
     }
 }
 
 void walk_plan::failed(std::int64_t offset, error_info err) {
     if (auto* e = find(offset)) {
         e->done = true;
+        --in_flight_;
         e->failed = true;
         e->error = std::move(err);
     }
@@ -187,16 +190,24 @@ bool walk_plan::below_max_pages() const noexcept {
 void walk_plan::launch(std::int64_t offset) {
     if (entries_.full()) entries_.set_capacity(entries_.capacity() * 2);
     entries_.push_back({.offset = offset});
+    ++in_flight_;
     to_request_.push_back(offset);
     counters_.requests.fetch_add(1, relaxed);
 }
 
-// Starts requests while fewer than `concurrency` pages are in flight or waiting, the latest
-// total says there is more, and max_pages and the offset range allow. Until the first page has
-// given a total, one at a time.
+// Starts requests while fewer than `concurrency` are in flight and fewer than `concurrency`
+// pages wait to be taken besides, the latest total says there is more, and max_pages and the
+// offset range allow. Until the first page has given a total, one at a time.
+//
+// A page that came in frees its slot in flight at once, taken or not: pages come back out of
+// order (C connections, a server's own scheduling), and a walk that waited for the caller to
+// take the front page kept only the front page's request in flight while the pages behind it
+// waited, so the server idled (bench/run: 11,000 epoll_waits and timer re-arms a 10,000 pages
+// at C = 16, where C loops needed 2,100). A slow caller still holds the walk back: once C pages
+// wait, nothing more is requested.
 void walk_plan::fill() {
-    while (!finished_ && planned_ahead_ && !offsets_exhausted_ && entries_.size() < opts_.concurrency &&
-           next_offset_ < known_total_ && below_max_pages()) {
+    while (!finished_ && planned_ahead_ && !offsets_exhausted_ && in_flight_ < opts_.concurrency &&
+           entries_.size() < 2 * opts_.concurrency && next_offset_ < known_total_ && below_max_pages()) {
         launch(next_offset_);
         if (auto n = checked_next_offset(next_offset_, opts_.page_size)) next_offset_ = *n;
         else offsets_exhausted_ = true;  // the page just started is the last one possible
@@ -342,7 +353,7 @@ void walk_plan::drop_duplicates(entry& s) {
         ++kept;
     }
     all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
-    if (spare_hashes_.size() < opts_.concurrency) spare_hashes_.push_back(std::move(s.hashes));
+    if (spare_hashes_.size() < 2 * opts_.concurrency) spare_hashes_.push_back(std::move(s.hashes));
 }
 
 void walk_plan::event(walk_event const& e) const {
@@ -359,6 +370,7 @@ void walk_plan::end_walk() {
     for (auto const& s : entries_)
         if (!s.done) cancel_ = true;
     entries_.clear();
+    in_flight_ = 0;
 }
 
 walk_step walk_plan::finish_with(error_info e) {

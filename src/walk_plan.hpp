@@ -80,8 +80,9 @@ public:
     /// The request at `offset` failed with `e` (its code set).
     void failed(std::int64_t offset, error_info e);
 
-    /// What a waiting caller gets now; call it only when a caller waits (pages are taken, and
-    /// new requests started, only as the caller asks: a slow caller holds the walk back).
+    /// What a waiting caller gets now; call it only when a caller waits (pages are taken only
+    /// as the caller asks; new requests start as pages come in, up to `concurrency` in flight,
+    /// until `concurrency` pages wait to be taken: a slow caller holds the walk back).
     walk_step next();
 
     /// The walk's deadline (`page_options::timeout`) passed: nothing more is requested, the
@@ -136,9 +137,10 @@ private:
     walk_step finish_with(error_info e);
 
     page_options opts_;
-    // Requested and not yet taken, in offset order: at most `concurrency` (a ring sized for
-    // them, so that a request allocates no node; grown if ever full).
+    // Requested and not yet taken, in offset order: at most `concurrency` in flight and as many
+    // received (a ring sized for them, so that a request allocates no node; grown if ever full).
     boost::circular_buffer<entry> entries_;
+    std::size_t in_flight_ = 0;  // of entries_, not done
     std::vector<std::int64_t> to_request_;  // offsets for pop_request
     std::size_t requested_ = 0;          // of to_request_, popped
     bool cancel_ = false;

@@ -30,7 +30,7 @@
 // - These errors come after every page received before them has been handed out: the pages
 //   up to the one that showed the problem (and, at the deadline, every page already
 //   received) are yielded first, then next() fails. Requests made ahead are cancelled.
-// - Memory is bounded by `concurrency` (at most `page_options::max_concurrency`) pages,
+// - Memory is bounded by 2 x `concurrency` (at most `page_options::max_concurrency`) pages,
 //   whatever `total` the server claims, plus the ids seen (11 to 16 bytes each, at most
 //   `max_instances`).
 
@@ -75,10 +75,12 @@ struct page_options {
     static constexpr std::size_t max_concurrency = 64;
     /// Pages requested at once, once the first page has given `total`: 1..max_concurrency
     /// (0 is taken as 1; a larger value fails the walk's first next() with
-    /// `errc::invalid_argument`, nothing sent). Default 4. Memory is bounded by this many pages
-    /// (in flight or waiting to be taken) plus the one the caller holds, whatever `total` the
-    /// server claims: when the caller is slow, no new request starts. 1 is a plain sequential
-    /// walk. Requests also wait for a connection (`pool_options::max_connections`).
+    /// `errc::invalid_argument`, nothing sent). Default 4. A page that comes in frees its
+    /// request's slot at once, so the server always has this many to answer while pages wait
+    /// for the caller in offset order. Memory is bounded by twice this many pages (in flight,
+    /// and waiting to be taken) plus the one the caller holds, whatever `total` the server
+    /// claims: when this many wait for a slow caller, no new request starts. 1 is a plain
+    /// sequential walk. Requests also wait for a connection (`pool_options::max_connections`).
     std::size_t concurrency = 4;
     /// Yield an instance id again when it comes again (no dedup, no memory for ids; then
     /// `max_stalled_pages` does not apply). Default false.
@@ -117,6 +119,7 @@ struct walk_stats {
 
 namespace detail {
 struct walk;
+struct generator_access;  // src/page_source.hpp: a generator over a walk not made by a client
 }
 
 /// The pages of a listing, in offset order. Move-only; not thread-safe (use it from one
@@ -166,6 +169,7 @@ public:
 
 private:
     friend class client;
+    friend struct detail::generator_access;
     explicit page_generator(std::shared_ptr<detail::walk> w);
     std::shared_ptr<detail::walk> walk_;
 };

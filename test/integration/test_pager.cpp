@@ -73,7 +73,7 @@ TEST_CASE("the same walk with 30% 500s and 5% resets injected") {
     }
 }
 
-TEST_CASE("a slow consumer holds the walk back: at most N requests in flight") {
+TEST_CASE("a slow consumer holds the walk back: at most N requests in flight, N more pages waiting") {
     apig::emulator::server srv({.instance_count = 2'000});
     auto o = options_for(srv);
     o.pool.max_connections = 8;
@@ -85,8 +85,9 @@ TEST_CASE("a slow consumer holds the walk back: at most N requests in flight") {
         auto g = c.pages({}, {.page_size = 100, .concurrency = n});
         while (auto p = co_await g.next()) {
             ++pages;
-            // Requests started so far never exceed what was taken plus N.
-            CHECK(g.stats().requests <= pages + n);
+            // Requests started so far never exceed what was taken plus N in flight and N
+            // waiting to be taken.
+            CHECK(g.stats().requests <= pages + 2 * n);
             asio::steady_timer t(co_await asio::this_coro::executor, milliseconds(5));
             co_await t.async_wait(asio::use_awaitable);  // the consumer is busy
         }
@@ -360,6 +361,35 @@ TEST_CASE("thread_safe = false: a page handed straight from its request's comple
         CHECK(walk_ids(*c, io, {.page_size = 100, .concurrency = 4}) == srv.ids());
         CHECK(srv.max_in_flight() <= 4);
         CHECK(c->stats().in_use == 0);
+    }
+    SUBCASE("pages waiting are handed over from next() itself, at most 8 in a row, then through a post") {
+        o.pool.max_connections = 16;
+        c = std::make_unique<apig::client>(io.get_executor(), o);
+        std::vector<std::string> ids;
+        std::size_t pages = 0, in_a_row = 0, most_in_a_row = 0, straight = 0;
+        run(io, [&]() -> asio::awaitable<void> {
+            auto g = c->pages({}, {.page_size = 10, .concurrency = 16});
+            for (;;) {
+                bool round = false;  // set by a handler queued now: false if next() resumed us first
+                asio::post(io, [&] { round = true; });
+                auto p = co_await g.next();
+                if (!p) break;
+                if (!round) {
+                    ++straight;
+                    most_in_a_row = std::max(most_in_a_row, ++in_a_row);
+                } else {
+                    in_a_row = 0;
+                }
+                for (auto const& i : p->instances) ids.push_back(*i.id);
+                if (++pages % 50 == 0) {  // pages pile up meanwhile (up to 32)
+                    asio::steady_timer t(io, milliseconds(20));
+                    co_await t.async_wait(asio::use_awaitable);
+                }
+            }
+        }());
+        CHECK(ids == srv.ids());
+        CHECK(straight > 0);
+        CHECK(most_in_a_row <= 8);
     }
     SUBCASE("the generator destroyed inside the loop body, requests in flight") {
         std::size_t pages = 0;

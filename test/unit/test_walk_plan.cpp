@@ -153,12 +153,14 @@ TEST_CASE("walk plan: a total that shrinks ends the walk at the short page, requ
         n = 5;  // after the first page, half the list is deleted
         return a;
     });
+    // The page at 3 frees its slot as it comes in, before it is taken: 9 is requested, then
+    // cancelled with 6 when the page at 3 shows the new total.
     CHECK(d.run() == trace_t{"request 0", "request 3", "request 6", "yield i-0 i-1 i-2",
-                             "cancel", "yield i-3 i-4", "end"});
+                             "request 9", "cancel", "yield i-3 i-4", "end"});
     auto const s = d.plan.counters().snapshot();
     CHECK(s.total_changes == 1);
     CHECK(s.total == 5);
-    CHECK(s.requests == 3);
+    CHECK(s.requests == 4);
     REQUIRE(events.size() == 1);
     CHECK(events[0].what == apig::walk_event::kind::total_changed);
     CHECK(events[0].offset == 3);
@@ -185,7 +187,7 @@ TEST_CASE("walk plan: a short page ends the walk whatever the total says") {
         return page(offset, offset == 3 ? 2 : 3, 100);
     });
     CHECK(d.run() == trace_t{"request 0", "request 3", "request 6", "request 9", "yield i-0 i-1 i-2",
-                             "cancel", "yield i-3 i-4", "end"});
+                             "request 12", "cancel", "yield i-3 i-4", "end"});
 }
 
 TEST_CASE("walk plan: without a total, one page at a time until a short one") {
@@ -343,7 +345,7 @@ TEST_CASE("walk plan: max_instances: exactly that many, then walk_limit_exceeded
     }
 }
 
-TEST_CASE("walk plan: the window: at most `concurrency` requested ahead, handed out in offset order") {
+TEST_CASE("walk plan: the window: `concurrency` in flight, as many waiting to be taken, handed out in offset order") {
     walk_plan plan(0, {.page_size = 10, .concurrency = 3});
     auto popped = [&] {
         std::vector<std::int64_t> v;
@@ -353,33 +355,40 @@ TEST_CASE("walk plan: the window: at most `concurrency` requested ahead, handed 
     plan.start();
     CHECK(popped() == std::vector<std::int64_t>{0});
     CHECK(plan.next().what == walk_step::kind::wait);
-    plan.received(0, page(0, 10, 100));
-    // Nothing more is requested until a caller takes the page: a slow caller holds the walk back.
+    plan.received(0, page(0, 10, 1000));
+    // The first page alone: nothing more until it is taken and has given the total.
     CHECK(popped().empty());
     auto s = plan.next();
     CHECK(s.what == walk_step::kind::yield);
     CHECK(joined(s.page) == " i-0 i-1 i-2 i-3 i-4 i-5 i-6 i-7 i-8 i-9");
     CHECK(popped() == std::vector<std::int64_t>{10, 20, 30});
-    // Answers out of order: nothing is handed out before the front page.
-    plan.received(30, page(30, 10, 100));
+    // Answers out of order: nothing is handed out before the front page, but each page that
+    // comes in frees its slot in flight at once.
+    plan.received(30, page(30, 10, 1000));
+    CHECK(popped() == std::vector<std::int64_t>{40});
     CHECK(plan.next().what == walk_step::kind::wait);
-    plan.received(20, page(20, 10, 100));
-    CHECK(plan.next().what == walk_step::kind::wait);
-    CHECK(popped().empty());
-    plan.received(10, page(10, 10, 100));
-    s = plan.next();
-    CHECK(s.what == walk_step::kind::yield);
-    CHECK(s.page.instances.front().id == "i-10");
-    CHECK(popped() == std::vector<std::int64_t>{40});  // 20, 30 and 40: three ahead
-    s = plan.next();
-    CHECK(s.page.instances.front().id == "i-20");
+    plan.received(20, page(20, 10, 1000));
     CHECK(popped() == std::vector<std::int64_t>{50});
-    s = plan.next();
-    CHECK(s.page.instances.front().id == "i-30");
-    CHECK(popped() == std::vector<std::int64_t>{60});
     CHECK(plan.next().what == walk_step::kind::wait);
+    plan.received(10, page(10, 10, 1000));
+    CHECK(popped() == std::vector<std::int64_t>{60});  // 40, 50, 60 in flight; 10, 20, 30 wait
+    for (int first : {10, 20, 30}) {
+        s = plan.next();
+        CHECK(s.what == walk_step::kind::yield);
+        CHECK(s.page.instances.front().id == "i-" + std::to_string(first));
+        CHECK(popped().empty());  // three are in flight already
+    }
+    CHECK(plan.next().what == walk_step::kind::wait);
+    // A slow caller: three pages in, three more requested, and then three wait: nothing more.
+    for (int offset : {40, 50, 60}) plan.received(offset, page(offset, 10, 1000));
+    CHECK(popped() == std::vector<std::int64_t>{70, 80, 90});
+    plan.received(70, page(70, 10, 1000));
+    CHECK(popped().empty());  // 40 .. 70 wait to be taken: no new request until one is
+    s = plan.next();
+    CHECK(s.page.instances.front().id == "i-40");
+    CHECK(popped() == std::vector<std::int64_t>{100});
     CHECK_FALSE(plan.take_cancel());
-    CHECK(plan.counters().snapshot().requests == 7);
+    CHECK(plan.counters().snapshot().requests == 11);
 }
 
 TEST_CASE("walk plan: an answer for a request no longer awaited is ignored") {
@@ -406,9 +415,11 @@ TEST_CASE("walk plan: the deadline: pages received are handed out, then timed_ou
     while (auto o = plan.pop_request()) ahead.push_back(*o);
     CHECK(ahead == std::vector<std::int64_t>{3, 6, 9});
     plan.received(3, page(3, 3, 30));
+    CHECK(plan.pop_request() == 12);  // its slot in flight went to the next page at once
+    CHECK_FALSE(plan.pop_request());
     plan.deadline_passed();
     CHECK(plan.finished());
-    CHECK(plan.take_cancel());  // 6 and 9 are in flight
+    CHECK(plan.take_cancel());  // 6, 9 and 12 are in flight
     CHECK_FALSE(plan.take_cancel());
     auto s = plan.next();
     CHECK(s.what == walk_step::kind::yield);  // received before the deadline
