@@ -98,10 +98,7 @@ public:
     /// Adds a hash (exposed for tests of collisions and growth).
     bool insert_hash(std::uint64_t h) {
         if (h == 0) h = 1;  // as the ids' hashes are stored: 0 is 1
-        if (size_ >= room_ && room_ < expected_) make_room(next_room());
-        if (size_ >= filter_ids_) rebuild_filter(std::max<std::size_t>(64, size_ + size_ / 2));
-        if (parts_.empty()) parts_.resize(1);
-        else if (size_ >= parts_.size() * part_share && part_bits_ < max_part_bits) split(1, 0);
+        if (size_ >= grow_at_) grow();
         std::uint64_t& w = filter_[word(h)];
         std::uint64_t const m = mask(h);
         bool const maybe = (w & m) == m;
@@ -128,6 +125,7 @@ public:
         if (n <= expected_) return;
         expected_ = n;
         if (size_ >= room_) make_room(next_room());
+        update_grow_at();
     }
 
     /// Room made so far (ids), and the partitions (P): what reserve() settles, for tests.
@@ -151,6 +149,21 @@ private:
     static constexpr int max_part_bits = 24;  // 16M partitions: past that, partitions just grow
     static constexpr std::size_t first_room = 65'536;  // reserve()'s first step
     static constexpr std::size_t room_step = 4;         // and each next one's factor
+
+    // What insert_hash does when the set reaches grow_at_ (one comparison on its way): the next
+    // step of room, a bigger filter, a split, whichever is due; then when to come back.
+    [[gnu::noinline]] void grow() {
+        if (size_ >= room_ && room_ < expected_) make_room(next_room());
+        if (size_ >= filter_ids_) rebuild_filter(std::max<std::size_t>(64, size_ + size_ / 2));
+        if (parts_.empty()) parts_.resize(1);
+        else if (size_ >= parts_.size() * part_share && part_bits_ < max_part_bits) split(1, 0);
+        update_grow_at();
+    }
+    void update_grow_at() noexcept {
+        grow_at_ = filter_ids_;
+        if (room_ < expected_) grow_at_ = std::min(grow_at_, room_);
+        if (part_bits_ < max_part_bits) grow_at_ = std::min(grow_at_, parts_.size() * part_share);
+    }
 
     // The next step's room: the first, or four times what the set holds, up to expected_.
     std::size_t next_room() const noexcept { return std::min(expected_, std::max(first_room, size_ * room_step)); }
@@ -259,6 +272,7 @@ private:
     std::size_t filter_ids_ = 0;  // ids the filter was sized for
     std::size_t expected_ = 0;    // reserve()'s n: room is made up to it, in steps
     std::size_t room_ = 0;        // ids room was made for (make_room)
+    std::size_t grow_at_ = 0;     // the size at which insert_hash calls grow()
     std::vector<std::vector<std::uint64_t>> parts_;
     int part_bits_ = 0;  // P = 2^part_bits_ (once the first hash came)
     std::size_t size_ = 0;

@@ -323,6 +323,7 @@ error_info walk_plan::take_stop_error() {
 
 // The page's ids' hashes, computed as it comes in: its ids were just decoded and are still in
 // cache, where by the time the page is taken (after the pages ahead of it) they may not be.
+// Their places in the set are prefetched meanwhile, so the set's cache misses overlap.
 void walk_plan::hash_ids(entry& s) {
     if (!spare_hashes_.empty()) {
         s.hashes = std::move(spare_hashes_.back());
@@ -337,10 +338,9 @@ void walk_plan::hash_ids(entry& s) {
         }
 }
 
-// Drops the instances whose id the walk has yielded before, keeping the order. The page's
-// places in the set are prefetched first, so the set's cache misses overlap.
+// Drops the instances whose id the walk has yielded before, keeping the order (the page's
+// places in the set were prefetched as it came in: hash_ids).
 void walk_plan::drop_duplicates(entry& s) {
-    for (auto h : s.hashes) seen_.prefetch(h);
     auto& all = s.page.instances;
     std::size_t kept = 0, next_hash = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
