@@ -80,7 +80,9 @@ struct walk : std::enable_shared_from_this<walk> {
             plan.start();
             act();
         }
+        resuming = resume_from::next;
         deliver();
+        resuming = resume_from::post;
     }
 
     // The options', then the request's errors, found before any request.
@@ -158,9 +160,9 @@ struct walk : std::enable_shared_from_this<walk> {
             plan.received(io.offset, std::move(page));
         }
         act();  // the slot it held in flight goes to the next page now, taken or not
-        in_completion = true;
+        resuming = resume_from::completion;
         deliver();
-        in_completion = false;
+        resuming = resume_from::post;
     }
 
     // Hands the waiting caller what the plan has for it, if anything yet.
@@ -212,16 +214,18 @@ struct walk : std::enable_shared_from_this<walk> {
         auto h = std::move(*waiter);
         waiter.reset();
         // A caller on the walk's own executor (a client without a strand, the caller on its
-        // thread) is resumed at once, not a scheduler round later (each round costs an
-        // epoll_wait and more: handed over through posts, one page a round, pages waiting for
-        // the caller cost ~10% of its CPU at 20 instances a page). From a request's completion
-        // nothing of the walk's is below on the stack; from inside next() (a page was waiting)
-        // the caller's coroutine resumes on top of its own next() call, so that nesting is
-        // bounded: every `max_nested`-th page in a row goes through a post. Otherwise (another
-        // executor, or a strand the caller is not on) always through a post.
-        if (waiter_ex == source.executor && (in_completion || nested < max_nested)) {
-            bool const from_next = !in_completion;
-            in_completion = false;  // the caller's next() must not count as a completion
+        // thread) is resumed at once, not a scheduler round later: handed over through posts,
+        // one page a round, pages that waited for the caller kept it behind and the server
+        // idle (at 20 instances a page, C = 16: 4 connections busy of 16, an epoll_wait and a
+        // timer re-arm a page). From a request's completion nothing of the walk's is below on
+        // the stack; from inside the caller's own next() (a page was waiting) the caller
+        // resumes on top of that call, so the nesting is bounded: every `max_nested`-th page
+        // in a row goes through a post. Anything else (another executor, a strand the caller
+        // is not on, a close, an abort, the deadline) always goes through a post.
+        if (waiter_ex == source.executor &&
+            (resuming == resume_from::completion || (resuming == resume_from::next && nested < max_nested))) {
+            bool const from_next = resuming == resume_from::next;
+            resuming = resume_from::post;  // what the caller does now is not this deliver()'s
             waiter_ex = {};
             if (from_next) ++nested;
             auto self = shared_from_this();  // the caller may drop the generator meanwhile
@@ -253,7 +257,9 @@ struct walk : std::enable_shared_from_this<walk> {
     asio::any_io_executor waiter_ex;
     asio::cancellation_slot waiter_slot;
     std::vector<instance_page> spares;  // pages handed back by the caller, for later requests
-    bool in_completion = false;         // deliver() called from a request's completion
+    // Where deliver() was called from, for finish_waiter: a request's completion, the
+    // caller's own next(), or anything else (close, abort, the deadline: always a post).
+    enum class resume_from { post, completion, next } resuming = resume_from::post;
     // Callers resumed inline from inside their own next(), one within the other (see
     // finish_waiter): bounded, as each holds a little of the thread's stack.
     int nested = 0;

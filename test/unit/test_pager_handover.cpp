@@ -26,6 +26,7 @@ struct scripted_source {
     asio::io_context& io;
     std::int64_t total;
     asio::any_io_executor executor;  // the walk's (a client's strand, or the io_context's own)
+    bool hold_first = false;         // hold the first page too
     std::vector<asio::any_completion_handler<apig::detail::page_signature>> held{};
     std::vector<std::int64_t> held_offsets{};
 
@@ -48,7 +49,7 @@ struct scripted_source {
                                 asio::any_completion_handler<apig::detail::page_signature> h) {
                     held.push_back(std::move(h));
                     held_offsets.push_back(r.offset);
-                    if (r.offset == 0) release();
+                    if (r.offset == 0 && !hold_first) release();
                 }};
     }
 
@@ -131,4 +132,29 @@ TEST_CASE("walk hand-over, on a strand: every page through a post, never inside 
     CHECK(d.posted == 32);
     REQUIRE(d.ids.size() == 320);
     for (std::size_t i = 0; i < d.ids.size(); ++i) CHECK(d.ids[i] == "i-" + std::to_string(i + 10));
+}
+
+TEST_CASE("walk hand-over, no strand: a generator destroyed under a waiting caller wakes it a round later, not inside") {
+    asio::io_context io(1);
+    scripted_source src{.io = io, .total = 1'000, .executor = io.get_executor(), .hold_first = true};
+    auto g = std::make_unique<apig::page_generator>(
+        apig::detail::generator_access::make(src.source(), {}, {.page_size = 10, .concurrency = 4}));
+    bool destroying = false, woke = false, woke_inside = true;
+    apig::error_info err;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto p = co_await g->next(err);
+        woke = true;
+        woke_inside = destroying;
+        CHECK_FALSE(p);
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        while (src.held.empty()) co_await asio::post(io, asio::use_awaitable);  // the first request is out
+        destroying = true;
+        g.reset();
+        destroying = false;
+    }, asio::detached);
+    io.run();
+    CHECK(woke);
+    CHECK_FALSE(woke_inside);
+    CHECK(err.code == asio::error::operation_aborted);
 }
