@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <set>
 
 namespace asio = boost::asio;
@@ -370,11 +371,13 @@ TEST_CASE("thread_safe = false: a page handed straight from its request's comple
         run(io, [&]() -> asio::awaitable<void> {
             auto g = c->pages({}, {.page_size = 10, .concurrency = 16});
             for (;;) {
-                bool round = false;  // set by a handler queued now: false if next() resumed us first
-                asio::post(io, [&] { round = true; });
+                // Set by a handler queued now: false if next() resumed us first. Shared: the last
+                // one runs after this coroutine (and its frame) has ended.
+                auto round = std::make_shared<bool>(false);
+                asio::post(io, [round] { *round = true; });
                 auto p = co_await g.next();
                 if (!p) break;
-                if (!round) {
+                if (!*round) {
                     ++straight;
                     most_in_a_row = std::max(most_in_a_row, ++in_a_row);
                 } else {

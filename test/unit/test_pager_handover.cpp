@@ -13,6 +13,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -97,11 +98,13 @@ drained drain_waiting_pages(bool strand) {
         CHECK(g.stats().requests == 33);
         std::size_t in_a_row = 0;
         for (int k = 0; k < 32; ++k) {
-            bool round = false;  // set by a handler queued now: still false if next() resumed us at once
-            asio::post(io, [&] { round = true; });
+            // Set by a handler queued now: still false if next() resumed us at once. Shared: the
+            // last one runs after this coroutine (and its frame) has ended.
+            auto round = std::make_shared<bool>(false);
+            asio::post(io, [round] { *round = true; });
             auto p = co_await g.next();
             REQUIRE(p);
-            if (round) {
+            if (*round) {
                 ++d.posted;
                 in_a_row = 0;
             } else {
