@@ -297,22 +297,34 @@ page_generator::~page_generator() {
     if (walk_) asio::dispatch(walk_->source.executor, [w = walk_] { w->close(); });
 }
 
+namespace detail {
+// The walk's next() operation, awaited by either page_generator::next. The state goes in as
+// initiation arguments (stored by value with the operation), not as lambda captures.
+auto async_next(std::shared_ptr<walk> const& w, error_info& err, asio::any_io_executor caller) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    return asio::async_initiate<decltype(token), next_signature>(initiate_next{}, token, w, &err, std::move(caller));
+}
+
+void note_next_error(error_code ec, error_info& err) {
+    if (ec && !err.code) err = make_error(ec, ec == asio::error::operation_aborted ? "listing pages: cancelled" : ec.message());
+}
+}  // namespace detail
+
+// Each form awaits the operation itself, not the other: one coroutine frame a page, not two.
 asio::awaitable<std::optional<instance_page>> page_generator::next(error_info& err) {
     auto caller = co_await asio::this_coro::executor;
-    // The state goes in as initiation arguments (stored by value with the operation), not as
-    // lambda captures.
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, page] = co_await asio::async_initiate<decltype(token), detail::next_signature>(
-        detail::initiate_next{}, token, walk_, &err, caller);
-    if (ec && !err.code) err = make_error(ec, ec == asio::error::operation_aborted ? "listing pages: cancelled" : ec.message());
+    auto [ec, page] = co_await detail::async_next(walk_, err, std::move(caller));
+    detail::note_next_error(ec, err);
     co_return std::move(page);
 }
 
 asio::awaitable<std::optional<instance_page>> page_generator::next() {
     error_info err;
-    auto page = co_await next(err);
+    auto caller = co_await asio::this_coro::executor;
+    auto [ec, page] = co_await detail::async_next(walk_, err, std::move(caller));
+    detail::note_next_error(ec, err);
     if (err) throw api_error(std::move(err));
-    co_return page;
+    co_return std::move(page);
 }
 
 void page_generator::recycle(instance_page page) {

@@ -70,6 +70,13 @@ error_info deadline_error(std::chrono::milliseconds timeout, std::uint64_t pages
 
 constexpr auto relaxed = std::memory_order_relaxed;
 
+// Adds to a counter that only the plan writes (others only read it): a load and a store, not
+// a locked read-modify-write, which costs ~20 cycles on x86 at every page.
+template <class T>
+void bump(std::atomic<T>& counter, T n = 1) noexcept {
+    counter.store(counter.load(relaxed) + n, relaxed);
+}
+
 }  // namespace
 
 walk_stats walk_counters::snapshot() const noexcept {
@@ -192,7 +199,7 @@ void walk_plan::launch(std::int64_t offset) {
     entries_.push_back({.offset = offset});
     ++in_flight_;
     to_request_.push_back(offset);
-    counters_.requests.fetch_add(1, relaxed);
+    bump(counters_.requests);
 }
 
 // Starts requests while fewer than `concurrency` are in flight and fewer than `concurrency`
@@ -243,8 +250,8 @@ std::optional<instance_page> walk_plan::take(entry& s) {
     note_stall(s.offset, received, page.instances.empty());
     cap_instances(page);
     if (page.instances.empty() && !first) return std::nullopt;
-    counters_.pages.fetch_add(1, relaxed);
-    counters_.instances.fetch_add(page.instances.size(), relaxed);
+    bump(counters_.pages);
+    bump(counters_.instances, std::uint64_t{page.instances.size()});
     return std::move(page);
 }
 
@@ -262,7 +269,7 @@ std::uint64_t walk_plan::ids_to_reserve(std::int64_t remaining, page_options con
 void walk_plan::note_total(instance_page const& page, std::int64_t offset) {
     if (!page.total) return;
     if (last_total_ && *last_total_ != *page.total) {
-        counters_.total_changes.fetch_add(1, relaxed);
+        bump(counters_.total_changes);
         event({.what = walk_event::kind::total_changed, .offset = offset, .previous_total = *last_total_,
                .total = *page.total});
     }
@@ -345,7 +352,7 @@ void walk_plan::drop_duplicates(entry& s) {
     std::size_t kept = 0, next_hash = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (all[i].id && !seen_.insert_hash(s.hashes[next_hash++])) {
-            counters_.duplicates.fetch_add(1, relaxed);
+            bump(counters_.duplicates);
             event({.what = walk_event::kind::duplicate_dropped, .offset = s.offset, .id = *all[i].id});
             continue;
         }

@@ -30,7 +30,8 @@
 
 namespace apig::detail {
 
-/// The counters behind `page_generator::stats()`: written by the plan, read from any thread.
+/// The counters behind `page_generator::stats()`: written by the plan alone (one writer, so
+/// its increments are a relaxed load and store), read from any thread.
 struct walk_counters {
     std::atomic<std::uint64_t> pages{0}, instances{0}, requests{0}, duplicates{0}, total_changes{0};
     std::atomic<std::int64_t> total{-1};
