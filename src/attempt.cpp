@@ -31,7 +31,8 @@ http::step_limit client::impl::limit(milliseconds step, char const* name, steady
 
 
 asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, steady::time_point deadline,
-                                                      credentials const& used, instance_page storage) {
+                                                      credentials const& used, instance_page storage,
+                                                      http::page_refill const* refill) {
     attempt_result r;
     r.page = std::move(storage);
     auto [aec, lease] = co_await pool.acquire(deadline);
@@ -59,6 +60,7 @@ asio::awaitable<attempt_result> client::impl::attempt(std::string const& msg, st
         .replays = replays,
         .bytes = bytes,
         .log = [this](log_level level, std::string const& line) { log(level, line); },
+        .refill = refill,
     };
     r.page.request_id.clear();  // the decoder replaces the rest, keeping the storage
     auto e = co_await lease.exchange(env, msg, r.page, opts.max_body_bytes, r.out, secrets);

@@ -225,7 +225,8 @@ asio::awaitable<instance_page> client::impl::run(list_request req, instance_page
         case kind::attempt: {
             if (step.counts_as_retry) retries.fetch_add(1, std::memory_order_relaxed);
             std::string const msg = authorized(target, *step.creds, project);
-            attempt_result r = co_await attempt(msg, fsm.deadline(), *step.creds, std::move(storage));
+            attempt_result r = co_await attempt(msg, fsm.deadline(), *step.creds, std::move(storage),
+                                                call.refill ? &call.refill : nullptr);
             info = {.target = target,
                     .attempt = step.attempt,
                     .http_status = r.out.status,

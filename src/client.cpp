@@ -351,10 +351,11 @@ void client::cancel() {
 }
 
 void client::impl::start(list_request req, instance_page storage, error_info* diag,
-                         asio::any_completion_handler<list_signature> handler) {
+                         asio::any_completion_handler<list_signature> handler, http::page_refill refill) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto hex = asio::get_associated_executor(handler, ex);
     auto call = std::make_shared<call_state>();
+    call->refill = std::move(refill);
     if (slot.is_connected()) {
         // The caller may emit from its own context: the call's signal is emitted on the strand.
         slot.assign([call, strand = strand](asio::cancellation_type t) {

@@ -32,6 +32,7 @@ using steady = std::chrono::steady_clock;
 // One call's cancellation: the client's cancel() and the caller's slot both emit here.
 struct call_state {
     boost::asio::cancellation_signal signal;
+    http::page_refill refill;  // a walk's: the page's storage, given when its body begins
 };
 
 // What one attempt produced.
@@ -54,10 +55,12 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     // `storage`: a page whose storage the response is decoded into (see list_instances).
     boost::asio::awaitable<instance_page> run(list_request req, instance_page storage, error_info& diag,
                                               detail_client::call_state& call);
+    // `refill` (may be null): gives `storage` its buffers when a 200 body begins, if it has none.
     boost::asio::awaitable<detail_client::attempt_result> attempt(std::string const& msg,
                                                                   steady::time_point deadline,
                                                                   credentials const& used,
-                                                                  instance_page storage);
+                                                                  instance_page storage,
+                                                                  http::page_refill const* refill);
     // The credentials for the next attempt: the fixed ones, or the provider's fetch().
     // A provider that throws or hands out unusable credentials gives an error instead.
     boost::asio::awaitable<std::variant<credentials, error_info>> current_credentials() const;
@@ -83,8 +86,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     void report(attempt_info const& a) const;
     void log(log_level level, std::string const& line) const;
     /// Starts one call (list_instances) on the strand; the handler runs on its own executor.
+    /// `refill`: see http::page_refill (a walk's requests; empty for list_instances).
     void start(list_request req, instance_page storage, error_info* diag,
-               boost::asio::any_completion_handler<client::list_signature> handler);
+               boost::asio::any_completion_handler<client::list_signature> handler,
+               http::page_refill refill = {});
     void shutdown() {
         pool.close();
         for (detail_client::call_state* c : calls) c->signal.emit(boost::asio::cancellation_type::terminal);

@@ -13,9 +13,9 @@ page_generator client::pages(list_request req, page_options opts) {
         .executor = impl_->strand,
         .project_id = impl_->opts.project_id,
         .project_discoverable = impl_->project_discoverable,
-        .fetch = [c = impl_](list_request r, instance_page storage, error_info* diag,
+        .fetch = [c = impl_](list_request r, http::page_refill refill, error_info* diag,
                              boost::asio::any_completion_handler<detail::page_signature> h) {
-            c->start(std::move(r), std::move(storage), diag, std::move(h));
+            c->start(std::move(r), instance_page{}, diag, std::move(h), std::move(refill));
         }};
     return page_generator(detail::make_walk(std::move(source), std::move(req), std::move(opts)));
 }

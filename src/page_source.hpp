@@ -8,6 +8,8 @@
 #include <apig/model.hpp>
 #include <apig/pager.hpp>
 
+#include "http/page_refill.hpp"
+
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/error_code.hpp>
@@ -31,10 +33,11 @@ struct page_source {
     std::string project_id;
     /// `project_id` is empty and each request finds the project itself (see `validate`).
     bool project_discoverable = false;
-    /// Starts one page request (`list_request.limit` is the walk's page size), decoding into
-    /// `storage`'s buffers. On failure `*diag` (alive until completion) says what failed; the
-    /// handler's cancellation slot cancels the request.
-    std::function<void(list_request req, instance_page storage, error_info* diag,
+    /// Starts one page request (`list_request.limit` is the walk's page size). When its 200
+    /// body begins, `refill` (called there, on `executor`) may give the page storage to decode
+    /// into (http::page_refill). On failure `*diag` (alive until completion) says what failed;
+    /// the handler's cancellation slot cancels the request.
+    std::function<void(list_request req, http::page_refill refill, error_info* diag,
                        boost::asio::any_completion_handler<page_signature> handler)>
         fetch;
 };

@@ -137,12 +137,9 @@ struct walk : std::enable_shared_from_this<walk> {
         list_request r = request;
         r.offset = offset;
         r.limit = plan.options().page_size;
-        instance_page storage;
-        if (!spares.empty()) {
-            storage = std::move(spares.back());
-            spares.pop_back();
-        }
-        source.fetch(std::move(r), std::move(storage), &io->diag,
+        // The page's storage is taken when its body begins (refill), not now: by then the caller
+        // has handed back the pages before it, and the latest one is still in cache.
+        source.fetch(std::move(r), [this](instance_page& page) { refill(page); }, &io->diag,
                      asio::bind_cancellation_slot(
                          io->cancel.slot(),
                          asio::bind_executor(source.executor, [self = shared_from_this(), io](error_code ec, instance_page p) {
@@ -183,6 +180,14 @@ struct walk : std::enable_shared_from_this<walk> {
         auto e = plan.fail(make_error(asio::error::operation_aborted, "listing pages: cancelled"));
         act();
         fail_waiter(std::move(e));
+    }
+
+    // A request's page storage, as its body begins (on the source's executor; the walk is
+    // alive: the request's handler holds it): the page handed back last.
+    void refill(instance_page& page) {
+        if (spares.empty()) return;
+        page = std::move(spares.back());
+        spares.pop_back();
     }
 
     void keep_spare(instance_page page) {

@@ -237,16 +237,18 @@ asio::awaitable<error_info> connection::handshake(Stream& s, target_host const& 
 
 asio::awaitable<error_info> connection::exchange(std::string_view request, instance_page& page,
                                                  std::size_t body_limit, step_limit const& limit,
-                                                 exchange_result& out, std::span<std::string_view const> secrets) {
-    if (inner_) co_return co_await exchange_on(*inner_, request, page, body_limit, limit, out, secrets);
-    if (tls_) co_return co_await exchange_on(stream_, request, page, body_limit, limit, out, secrets);
-    co_return co_await exchange_on(stream_.next_layer(), request, page, body_limit, limit, out, secrets);
+                                                 exchange_result& out, std::span<std::string_view const> secrets,
+                                                 page_refill const* refill) {
+    if (inner_) co_return co_await exchange_on(*inner_, request, page, body_limit, limit, out, secrets, refill);
+    if (tls_) co_return co_await exchange_on(stream_, request, page, body_limit, limit, out, secrets, refill);
+    co_return co_await exchange_on(stream_.next_layer(), request, page, body_limit, limit, out, secrets, refill);
 }
 
 template <class Stream>
 asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view request, instance_page& page,
                                                     std::size_t body_limit, step_limit const& limit,
-                                                    exchange_result& out, std::span<std::string_view const> secrets) {
+                                                    exchange_result& out, std::span<std::string_view const> secrets,
+                                                    page_refill const* refill) {
     reusable_ = false;  // until a complete keep-alive response says otherwise
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_at(limit.at);
@@ -263,6 +265,7 @@ asio::awaitable<error_info> connection::exchange_on(Stream& s, std::string_view 
 
     page_body::value_type body;
     body.page = &page;
+    body.refill = refill;
     auto r = co_await read_response<page_body>(s, buffer_, body, {body_limit, host_, limit.name, secrets}, out);
     if (!r.complete) {  // failed, or stopped after a header: the rest cannot be read as HTTP
         close();

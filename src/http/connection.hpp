@@ -7,6 +7,8 @@
 #include <apig/error.hpp>
 #include <apig/model.hpp>
 
+#include "http/page_refill.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -148,10 +150,12 @@ public:
     /// `max_chunk_line_bytes`, 8 KiB with Boost 1.92). Server text quoted in a
     /// message goes through `server_text` with `secrets` redacted. Any failure closes the
     /// connection; so does a response followed by bytes already received (`out.unrequested`).
+    /// `refill` (may be null) gives `page` its storage when a 200 body begins (page_refill).
     boost::asio::awaitable<error_info> exchange(std::string_view request, instance_page& page,
                                                 std::size_t body_limit, step_limit const& limit,
                                                 exchange_result& out,
-                                                std::span<std::string_view const> secrets = {});
+                                                std::span<std::string_view const> secrets = {},
+                                                page_refill const* refill = nullptr);
 
     /// True while the connection may carry another request: connected, the last response
     /// was complete, nothing beyond it had arrived with it, and the server did not ask to close.
@@ -173,7 +177,8 @@ private:
     template <class Stream>
     boost::asio::awaitable<error_info> exchange_on(Stream& s, std::string_view request, instance_page& page,
                                                    std::size_t body_limit, step_limit const& limit,
-                                                   exchange_result& out, std::span<std::string_view const> secrets);
+                                                   exchange_result& out, std::span<std::string_view const> secrets,
+                                                   page_refill const* refill);
     // Bytes already received but not parsed: in the read buffer, or held by OpenSSL.
     bool buffered() noexcept;
     // With buffered() true after a response: whether what is buffered is only the server's

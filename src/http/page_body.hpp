@@ -4,6 +4,7 @@
 // straight from Beast's read buffer into the JSON page decoder, so a page body is never
 // copied. Any other status keeps its body as text (bounded), for the API error fields.
 
+#include "http/page_refill.hpp"
 #include "json/decode.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -24,6 +25,7 @@ struct page_body {
 
     struct value_type {
         instance_page* page = nullptr;      ///< where a 200 body is decoded to
+        page_refill const* refill = nullptr;  ///< its storage, if it has none (may be null)
         std::unique_ptr<json::page_decoder> decoder;
         bool decoded = false;               ///< the whole 200 body was decoded
         error_info decode_error;            ///< why decoding failed (errc::bad_response)
@@ -46,7 +48,9 @@ struct page_body {
         void init(boost::optional<std::uint64_t> const&, boost::system::error_code& ec) {
             ec = {};
             decode_ = status_ && status_(header_) == 200;
-            if (decode_) v_.decoder = std::make_unique<json::page_decoder>(*v_.page);
+            if (!decode_) return;
+            if (v_.refill && *v_.refill && v_.page->instances.capacity() == 0) (*v_.refill)(*v_.page);
+            v_.decoder = std::make_unique<json::page_decoder>(*v_.page);
         }
 
         template <class ConstBufferSequence>

@@ -76,7 +76,7 @@ asio::awaitable<error_info> lease::exchange(lease_env const& env, std::string_vi
         if (auto e = co_await connect(env)) co_return e;
         out = exchange_result{};
         env.requests.fetch_add(1, std::memory_order_relaxed);
-        auto e = co_await conn_->exchange(request, page, body_limit, env.limit(step::exchange), out, secrets);
+        auto e = co_await conn_->exchange(request, page, body_limit, env.limit(step::exchange), out, secrets, env.refill);
         env.bytes.fetch_add(out.bytes, std::memory_order_relaxed);
         auto& counters = pool_->counters_;
         if (out.closed_behind) counters.discarded.fetch_add(1, std::memory_order_relaxed);

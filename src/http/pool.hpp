@@ -67,6 +67,8 @@ struct lease_env {
     std::atomic<std::uint64_t>& replays;   ///< requests resent after a stale kept-alive connection
     std::atomic<std::uint64_t>& bytes;     ///< response bytes read
     std::function<void(log_level, std::string const&)> log;
+    /// Gives the page its storage when a 200 body begins (see page_refill); may be null.
+    page_refill const* refill = nullptr;
 };
 
 /// The right to run one attempt: a slot of the pool, holding a connection or not yet.

@@ -350,6 +350,35 @@ TEST_CASE("pages handed back with recycle() come back as exactly the pages of a 
     CHECK(c.stats().in_use == 0);
 }
 
+TEST_CASE("a walk decodes each page into the page handed back last, taken when its body begins") {
+    // The request for page k+1 is sent when page k comes in, before the caller has page k; its
+    // storage is taken only when its answer begins, by when the caller has handed page k back.
+    // (Taken at sending, it would be page k-1's: one page more in circulation, a cache's worth
+    // at limit 500 and concurrency 16.) Each page handed back is marked with a capacity no
+    // decode gives (addresses would not do: the allocator reuses what was freed).
+    apig::emulator::server srv({.instance_count = 1'000});
+    asio::io_context io;
+    auto o = options_for(srv);
+    o.thread_safe = false;  // the caller runs on the client's executor: the order is fixed
+    apig::client c(io.get_executor(), o);
+    std::vector<std::size_t> capacity;  // each page's, as it came
+    run(io, [&]() -> asio::awaitable<void> {
+        auto g = c.pages({}, {.page_size = 100, .concurrency = 1});
+        while (auto p = co_await g.next()) {
+            capacity.push_back(p->instances.capacity());
+            p->instances.reserve(1'000 + capacity.size());  // the mark of the page handed back
+            g.recycle(std::move(*p));
+        }
+    }());
+    REQUIRE(capacity.size() == 10);
+    CHECK(capacity[0] < 1'000);  // nothing handed back yet: a new page
+    for (std::size_t k = 1; k < capacity.size(); ++k) {
+        CAPTURE(k);
+        CHECK(capacity[k] == 1'000 + k);  // page k went into the storage of page k-1, handed back last
+    }
+    CHECK(c.stats().in_use == 0);
+}
+
 TEST_CASE("thread_safe = false: a page handed straight from its request's completion; leaving or destroying inside is safe") {
     apig::emulator::server srv({.instance_count = 3'001, .faults = {.probability_500 = 0.2, .seed = 11}});
     auto o = tolerant(srv);

@@ -46,7 +46,7 @@ struct scripted_source {
     apig::detail::page_source source() {
         return {.executor = executor,
                 .project_id = "73d69ae0cfcf460190522d06b60f05ad",
-                .fetch = [this](apig::list_request r, apig::instance_page, apig::error_info*,
+                .fetch = [this](apig::list_request r, apig::http::page_refill, apig::error_info*,
                                 asio::any_completion_handler<apig::detail::page_signature> h) {
                     held.push_back(std::move(h));
                     held_offsets.push_back(r.offset);
