@@ -328,38 +328,57 @@ error_info walk_plan::take_stop_error() {
     return e;
 }
 
-// The page's ids' hashes, computed as it comes in: its ids were just decoded and are still in
-// cache, where by the time the page is taken (after the pages ahead of it) they may not be.
-// Their places in the set are prefetched meanwhile, so the set's cache misses overlap.
+// The page's ids' hashes, one for each instance (0: it has no id), computed as it comes in:
+// its ids were just decoded and are still in cache, where by the time the page is taken (after
+// the pages ahead of it) they may not be. Their places in the set are prefetched meanwhile, so
+// the set's cache misses overlap.
 void walk_plan::hash_ids(entry& s) {
     if (!spare_hashes_.empty()) {
         s.hashes = std::move(spare_hashes_.back());
         spare_hashes_.pop_back();
     }
     s.hashes.clear();
-    for (auto const& i : s.page.instances)
+    auto const& all = s.page.instances;
+    std::size_t const n = all.size();
+    for (std::size_t k = 0; k < n; ++k) {
+        auto const& i = all[k];
+        std::uint64_t h = 0;
         if (i.id) {
-            auto const h = id_set::hash(*i.id);
+            h = std::max<std::uint64_t>(1, id_set::hash(*i.id));  // (the set keeps 0 as 1 too)
             seen_.prefetch(h);
-            s.hashes.push_back(h);
         }
+        s.hashes.push_back(h);
+    }
 }
 
-// Drops the instances whose id the walk has yielded before, keeping the order (the page's
-// places in the set were prefetched as it came in: hash_ids).
+// Drops the instances whose id the walk has yielded before, keeping the order. The set is
+// asked from the hashes alone (hash_ids prefetched their places as the page came in); the
+// instances, 500 structs of a page that may have waited out of cache, are gone through again
+// only when there is a duplicate to drop.
 void walk_plan::drop_duplicates(entry& s) {
-    auto& all = s.page.instances;
-    std::size_t kept = 0, next_hash = 0;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        if (all[i].id && !seen_.insert_hash(s.hashes[next_hash++])) {
-            bump(counters_.duplicates);
-            event({.what = walk_event::kind::duplicate_dropped, .offset = s.offset, .id = *all[i].id});
-            continue;
+    auto const& hashes = s.hashes;
+    bool any = false;
+    for (std::size_t i = 0; i < hashes.size(); ++i)
+        if (hashes[i] != 0 && !seen_.insert_hash(hashes[i])) {
+            if (!any) duplicate_at_.clear();
+            any = true;
+            duplicate_at_.push_back(i);
         }
-        if (kept != i) all[kept] = std::move(all[i]);
-        ++kept;
+    if (any) {
+        auto& all = s.page.instances;
+        std::size_t kept = 0, next_duplicate = 0;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (next_duplicate < duplicate_at_.size() && duplicate_at_[next_duplicate] == i) {
+                ++next_duplicate;
+                bump(counters_.duplicates);
+                event({.what = walk_event::kind::duplicate_dropped, .offset = s.offset, .id = *all[i].id});
+                continue;
+            }
+            if (kept != i) all[kept] = std::move(all[i]);
+            ++kept;
+        }
+        all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
     }
-    all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
     if (spare_hashes_.size() < 2 * opts_.concurrency) spare_hashes_.push_back(std::move(s.hashes));
 }
 

@@ -117,7 +117,7 @@ private:
         bool failed = false;
         error_info error{};
         instance_page page{};
-        std::vector<std::uint64_t> hashes{};  // the page's ids' hashes, taken when it came in
+        std::vector<std::uint64_t> hashes{};  // its instances' ids' hashes (0: no id), taken when it came in
     };
 
     entry* find(std::int64_t offset) noexcept;
@@ -160,6 +160,7 @@ private:
     std::uint64_t stall_repeated_ = 0;  // instances they repeated
     id_set seen_;
     std::vector<std::vector<std::uint64_t>> spare_hashes_;  // entries' hash vectors, for reuse
+    std::vector<std::size_t> duplicate_at_;  // drop_duplicates': where a page's duplicates are
     walk_counters counters_;
 };
 
