@@ -305,12 +305,12 @@ page_generator::~page_generator() {
 namespace detail {
 // The walk's next() operation, awaited by either page_generator::next. The state goes in as
 // initiation arguments (stored by value with the operation), not as lambda captures.
-auto async_next(std::shared_ptr<walk> const& w, error_info& err, asio::any_io_executor caller) {
+static auto async_next(std::shared_ptr<walk> const& w, error_info& err, asio::any_io_executor caller) {
     auto token = asio::as_tuple(asio::use_awaitable);
     return asio::async_initiate<decltype(token), next_signature>(initiate_next{}, token, w, &err, std::move(caller));
 }
 
-void note_next_error(error_code ec, error_info& err) {
+static void note_next_error(error_code ec, error_info& err) {
     if (ec && !err.code) err = make_error(ec, ec == asio::error::operation_aborted ? "listing pages: cancelled" : ec.message());
 }
 }  // namespace detail
