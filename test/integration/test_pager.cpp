@@ -7,8 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <future>
 #include <memory>
 #include <set>
+#include <thread>
 
 namespace asio = boost::asio;
 using apig::test::options_for;
@@ -376,6 +378,35 @@ TEST_CASE("a walk decodes each page into the page handed back last, taken when i
         CAPTURE(k);
         CHECK(capacity[k] == 1'000 + k);  // page k went into the storage of page k-1, handed back last
     }
+    CHECK(c.stats().in_use == 0);
+}
+
+TEST_CASE("walks recycling their pages on a client run by two threads: every id once, in order") {
+    // The client's strand holds each walk's state: pages handed back (recycle, from the
+    // caller's thread) and storage taken when a body begins (refill, inside the read) meet
+    // there. Two walks at once, on an io_context run by two threads (TSan's case in CI).
+    apig::emulator::server srv({.instance_count = 2'000, .threads = 2});
+    auto o = options_for(srv);
+    o.pool.max_connections = 8;
+    asio::io_context io(2);
+    apig::client c(io.get_executor(), o);
+    auto walk = [&]() -> asio::awaitable<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        auto g = c.pages({}, {.page_size = 50, .concurrency = 4});
+        while (auto p = co_await g.next()) {
+            for (auto const& i : p->instances) ids.push_back(i.id.value_or(""));
+            g.recycle(std::move(*p));
+        }
+        co_return ids;
+    };
+    auto a = asio::co_spawn(io, walk(), asio::use_future);
+    auto b = asio::co_spawn(io, walk(), asio::use_future);
+    std::thread t1([&] { io.run(); });
+    std::thread t2([&] { io.run(); });
+    t1.join();
+    t2.join();
+    CHECK(a.get() == srv.ids());
+    CHECK(b.get() == srv.ids());
     CHECK(c.stats().in_use == 0);
 }
 
