@@ -107,7 +107,10 @@ TEST_CASE("hostile walk: a server repeating its page with a huge total ends with
     CHECK(contains(what, "page_options.max_stalled_pages = 8"));
     CHECK(contains(what, "the latest total is 1000000000"));
     CHECK(w.stats.duplicates_dropped == 40);
-    CHECK(srv.requests() <= 3 + 8 + concurrency);  // the pages requested ahead were cancelled
+    // The 11 pages taken, and at most 2 x concurrency requested ahead of the last (in flight, or
+    // received and not yet taken: pager.hpp's bound), then cancelled. (The bound was C until the
+    // walk let C more pages wait; a slow run, under TSan, requested 16 at C = 4.)
+    CHECK(srv.requests() <= 3 + 8 + 2 * concurrency);
     CHECK(w.client.in_use == 0);
 }
 
