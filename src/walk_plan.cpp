@@ -338,10 +338,7 @@ void walk_plan::hash_ids(entry& s) {
         spare_hashes_.pop_back();
     }
     s.hashes.clear();
-    auto const& all = s.page.instances;
-    std::size_t const n = all.size();
-    for (std::size_t k = 0; k < n; ++k) {
-        auto const& i = all[k];
+    for (auto const& i : s.page.instances) {
         std::uint64_t h = 0;
         if (i.id) {
             h = std::max<std::uint64_t>(1, id_set::hash(*i.id));  // (the set keeps 0 as 1 too)
@@ -357,14 +354,10 @@ void walk_plan::hash_ids(entry& s) {
 // only when there is a duplicate to drop.
 void walk_plan::drop_duplicates(entry& s) {
     auto const& hashes = s.hashes;
-    bool any = false;
+    duplicate_at_.clear();
     for (std::size_t i = 0; i < hashes.size(); ++i)
-        if (hashes[i] != 0 && !seen_.insert_hash(hashes[i])) {
-            if (!any) duplicate_at_.clear();
-            any = true;
-            duplicate_at_.push_back(i);
-        }
-    if (any) {
+        if (hashes[i] != 0 && !seen_.insert_hash(hashes[i])) duplicate_at_.push_back(i);
+    if (!duplicate_at_.empty()) {
         auto& all = s.page.instances;
         std::size_t kept = 0, next_duplicate = 0;
         for (std::size_t i = 0; i < all.size(); ++i) {
