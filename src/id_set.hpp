@@ -12,9 +12,14 @@
 //     (2 to 3 bytes an id: ~2.5 MB for a million, mostly cache-resident). A hash whose 5 bits
 //     are not all set is new, for sure: almost every insert stops here;
 //   - the hashes, exactly: appended to one of P partitions (vectors) chosen by the hash's top
-//     bits, P grown so that a partition holds ~128 to 256 of them. An append writes near the
+//     bits, P grown so that a partition holds ~512 to 1,024 of them. An append writes near the
 //     partition's end, which the previous append to it had brought in. Only when the filter
 //     says "maybe" (~0.1-0.3% of new ids, and every real duplicate) is the partition scanned.
+//     Fewer, longer partitions (1,024 rather than 256 before P doubles) keep the partitions'
+//     headers and ends, which every append touches, in fewer cache lines, for a scan of at most
+//     8 KB on a "maybe": a page of 500 ids in 7.2 µs instead of 8.7 with 8 MB touched between
+//     pages (bench/micro, medians of 3), and in a walk 380 fewer misses a page of a 1 MiB
+//     cache (cachegrind, limit 500, C = 4).
 // So an insert costs a cache-resident filter word and an append, not a random miss into 12 MB:
 // a page of 500 new ids cost ~4 µs instead of ~8.5 (the linear-probing table of 8-byte hashes
 // it replaced, prefetched a page ahead), ~5 instead of ~11.5 with 8 MB of other memory touched
@@ -143,7 +148,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t part_share = 256;  // hashes a partition holds before P doubles
+    static constexpr std::size_t part_share = 1024;  // hashes a partition holds before P doubles (see above)
     static constexpr int filter_bits_per_id = 16;  // at filter_ids_; 24 right after a rebuild
     static constexpr int mask_bits = 5;
     static constexpr int max_part_bits = 24;  // 16M partitions: past that, partitions just grow

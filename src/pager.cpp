@@ -42,6 +42,7 @@ struct walk : std::enable_shared_from_this<walk> {
         asio::cancellation_signal cancel;
         bool busy = false;       // its request has not completed yet
         bool cancelled = false;  // ... and was cancelled: the walk ended before it
+        std::vector<std::uint64_t> hashes;  // its page's ids' hashes, taken as they are decoded
     };
 
     walk(page_source s, list_request r, page_options o)
@@ -138,8 +139,16 @@ struct walk : std::enable_shared_from_this<walk> {
         r.offset = offset;
         r.limit = plan.options().page_size;
         // The page's storage is taken when its body begins (refill), not now: by then the caller
-        // has handed back the pages before it, and the latest one is still in cache.
-        source.fetch(std::move(r), [this](instance_page& page) { refill(page); }, &io->diag,
+        // has handed back the pages before it, and the latest one is still in cache. Each body
+        // (a retry's too) starts its ids' hashes afresh.
+        source.fetch(std::move(r),
+                     [this, io](instance_page& page) {
+                         if (page.instances.capacity() == 0) refill(page);
+                         io->hashes.clear();
+                         if (plan.options().keep_duplicates) return json::instance_sink{};
+                         return json::instance_sink{&hash_id, io};
+                     },
+                     &io->diag,
                      asio::bind_cancellation_slot(
                          io->cancel.slot(),
                          asio::bind_executor(source.executor, [self = shared_from_this(), io](error_code ec, instance_page p) {
@@ -154,7 +163,7 @@ struct walk : std::enable_shared_from_this<walk> {
             if (!e.code) e = make_error(ec, ec.message());
             plan.failed(io.offset, std::move(e));
         } else {
-            plan.received(io.offset, std::move(page));
+            plan.received(io.offset, std::move(page), &io.hashes);
         }
         act();  // the slot it held in flight goes to the next page now, taken or not
         resuming = resume_from::completion;
@@ -180,6 +189,15 @@ struct walk : std::enable_shared_from_this<walk> {
         auto e = plan.fail(make_error(asio::error::operation_aborted, "listing pages: cancelled"));
         act();
         fail_waiter(std::move(e));
+    }
+
+    // The decoder's instance_sink: the id's hash, as the instance's object ends (0: no id).
+    // Should an index ever skip one, nothing more is added: the hashes then fall short of the
+    // page, and the plan hashes its ids itself.
+    static void hash_id(void* ctx, std::size_t index, instance const& i) {
+        auto& h = static_cast<request_io*>(ctx)->hashes;
+        if (index < h.size()) [[unlikely]] h.resize(index);  // a second `instances` array began
+        if (index == h.size()) h.push_back(walk_plan::id_hash(i));
     }
 
     // A request's page storage, as its body begins (on the source's executor; the walk is

@@ -127,12 +127,12 @@ walk_plan::entry* walk_plan::find(std::int64_t offset) noexcept {
     return nullptr;
 }
 
-void walk_plan::received(std::int64_t offset, instance_page page) {
+void walk_plan::received(std::int64_t offset, instance_page page, std::vector<std::uint64_t>* hashes) {
     if (auto* e = find(offset)) {
         e->done = true;
         --in_flight_;
         e->page = std::move(page);
-        if (!opts_.keep_duplicates) hash_ids(*e);
+        if (!opts_.keep_duplicates) hash_ids(*e, hashes);
         fill();  // its slot in flight is free, whether or not the caller takes the page yet
     }
 }
@@ -328,24 +328,24 @@ error_info walk_plan::take_stop_error() {
     return e;
 }
 
-// The page's ids' hashes, one for each instance (0: it has no id), computed as it comes in:
-// its ids were just decoded and are still in cache, where by the time the page is taken (after
-// the pages ahead of it) they may not be. Their places in the set are prefetched meanwhile, so
-// the set's cache misses overlap.
-void walk_plan::hash_ids(entry& s) {
+// The page's ids' hashes, one for each instance (0: it has no id), taken as it comes in: the
+// decoder's (`decoded`, hashed as each instance ended, its id still in cache), or else hashed
+// now, while the page just decoded is still partly in cache, where by the time the page is
+// taken (after the pages ahead of it) it may not be. Their places in the set are prefetched
+// meanwhile, so the set's cache misses overlap.
+void walk_plan::hash_ids(entry& s, std::vector<std::uint64_t>* decoded) {
     if (!spare_hashes_.empty()) {
         s.hashes = std::move(spare_hashes_.back());
         spare_hashes_.pop_back();
     }
-    s.hashes.clear();
-    for (auto const& i : s.page.instances) {
-        std::uint64_t h = 0;
-        if (i.id) {
-            h = std::max<std::uint64_t>(1, id_set::hash(*i.id));  // (the set keeps 0 as 1 too)
-            seen_.prefetch(h);
-        }
-        s.hashes.push_back(h);
+    if (decoded && decoded->size() == s.page.instances.size()) {
+        s.hashes.swap(*decoded);  // (the request keeps a vector with room for its next page)
+    } else {
+        s.hashes.clear();
+        for (auto const& i : s.page.instances) s.hashes.push_back(id_hash(i));
     }
+    for (auto h : s.hashes)
+        if (h != 0) seen_.prefetch(h);
 }
 
 // Drops the instances whose id the walk has yielded before, keeping the order. The set is

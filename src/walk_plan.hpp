@@ -21,6 +21,7 @@
 
 #include <boost/circular_buffer.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -72,12 +73,21 @@ public:
     static std::uint64_t ids_to_reserve(std::int64_t remaining, page_options const& opts) noexcept;
     static constexpr std::uint64_t max_reserved_ids = std::uint64_t{1} << 20;
 
+    /// An instance's id as the set of seen ids keeps it: its hash, never 0 (id_set keeps 0 as
+    /// 1); 0 when the instance has no id (never a duplicate).
+    static std::uint64_t id_hash(instance const& i) noexcept {
+        return i.id ? std::max<std::uint64_t>(1, id_set::hash(*i.id)) : 0;
+    }
+
     /// Requests the first page.
     void start();
 
     /// The request at `offset` brought `page`. Ignored if that request is no longer awaited
     /// (the walk ended before it).
-    void received(std::int64_t offset, instance_page page);
+    /// `hashes` (may be null): the page's ids' `id_hash`es, taken as the decoder went (see
+    /// json::instance_sink); swapped in when there is one for each instance, else the ids are
+    /// hashed here.
+    void received(std::int64_t offset, instance_page page, std::vector<std::uint64_t>* hashes = nullptr);
     /// The request at `offset` failed with `e` (its code set).
     void failed(std::int64_t offset, error_info e);
 
@@ -131,7 +141,7 @@ private:
     void cap_instances(instance_page& page);
     void stop(error_info e);
     error_info take_stop_error();
-    void hash_ids(entry& s);
+    void hash_ids(entry& s, std::vector<std::uint64_t>* decoded);
     void drop_duplicates(entry& s);
     void event(walk_event const& e) const;
     void end_walk();

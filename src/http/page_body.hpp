@@ -49,8 +49,9 @@ struct page_body {
             ec = {};
             decode_ = status_ && status_(header_) == 200;
             if (!decode_) return;
-            if (v_.refill && *v_.refill && v_.page->instances.capacity() == 0) (*v_.refill)(*v_.page);
-            v_.decoder = std::make_unique<json::page_decoder>(*v_.page);
+            json::instance_sink sink;
+            if (v_.refill && *v_.refill) sink = (*v_.refill)(*v_.page);
+            v_.decoder = std::make_unique<json::page_decoder>(*v_.page, sink);
         }
 
         template <class ConstBufferSequence>

@@ -214,7 +214,7 @@ public:
     static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
     static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
 
-    explicit handler(instance_page& out) : out_(out) {}
+    explicit handler(instance_page& out, instance_sink sink = {}) : out_(out), sink_(sink) {}
 
     /// "bad response: <path>: <what>" once a value was refused; empty otherwise.
     std::string const& message() const noexcept { return message_; }
@@ -252,6 +252,7 @@ public:
         switch (ctx_) {
         case ctx::instance:
             if (seen_ != all_instance_fields) clear_unseen();
+            if (sink_.fn) sink_.fn(sink_.ctx, count_ - 1, *inst_);
             ctx_ = ctx::instances;
             break;
         case ctx::lock: ctx_ = ctx::locks; break;
@@ -681,6 +682,7 @@ private:
 
     instance_page& out_;
     instance* inst_ = nullptr;
+    instance_sink sink_;
     std::size_t count_ = 0;        // instances of the current `instances` array so far
     std::uint32_t seen_ = 0;       // bit(field) of the current instance's keys so far
     bool instances_seen_ = false;  // the body had an `instances` key
@@ -787,14 +789,14 @@ bool feed(parser_type& p, error_info& err, std::size_t& offset, bool more, std::
 // "syntax error" at a read boundary. Putting other members first makes the parser's address
 // an interior address of this object, which no other buffer can end at.
 struct page_decoder::state {
-    explicit state(instance_page& out) : parser(parse_opts(), out) {}
+    explicit state(instance_page& out, instance_sink sink) : parser(parse_opts(), out, sink) {}
     error_info err;
     std::size_t offset = 0;
     bool finished = false;
     parser_type parser;  // must not be the first member (see above)
 };
 
-page_decoder::page_decoder(instance_page& out) : st_(std::make_unique<state>(out)) { reset_page(out); }
+page_decoder::page_decoder(instance_page& out, instance_sink sink) : st_(std::make_unique<state>(out, sink)) { reset_page(out); }
 
 page_decoder::~page_decoder() = default;
 

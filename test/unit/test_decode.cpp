@@ -729,3 +729,40 @@ TEST_CASE("decode: a reused page decodes as a fresh one does, and keeps its stor
     CHECK(page.instances[0].id->data() == id_storage);
     CHECK(page.instances.capacity() == capacity);
 }
+
+TEST_CASE("decode: the instance sink is told of each whole instance as its object ends, in order, from 0 again for a second `instances`") {
+    struct seen_t {
+        std::vector<std::string> calls;
+        apig::instance_page const* page = nullptr;
+    } seen;
+    apig::instance_page page;
+    page.instances.resize(3);  // a reused page: its instances are overwritten, and the sink sees them
+    page.instances[0].id = "old";
+    seen.page = &page;
+    apig::json::instance_sink const sink{[](void* ctx, std::size_t index, apig::instance const& i) {
+                                             auto& s = *static_cast<seen_t*>(ctx);
+                                             // The instance handed over is the page's own, at its index.
+                                             CHECK(&s.page->instances[index] == &i);
+                                             s.calls.push_back(std::to_string(index) + ":" + i.id.value_or("-") + "/" +
+                                                               i.instance_name.value_or("-"));
+                                         },
+                                         &seen};
+    apig::json::page_decoder d(page, sink);
+    // The id after the name (the instance is whole when told), an instance without an id, a
+    // nested array inside one (its objects are not instances), then a second `instances` key.
+    std::string const body =
+        R"({"instances":[{"instance_name":"x","id":"a"},{"instance_name":"y"},)"
+        R"({"id":"b","cbc_operation_locks":[{"lock_name":"l"}],"unknown":{"nested":{}}}],"total":2,)"
+        R"("instances":[{"id":"c"}]})";
+    std::mt19937 rng(5);
+    std::size_t pos = 0;
+    while (pos < body.size()) {  // in small pieces: an object ends wherever a read ends
+        auto const n = std::min(body.size() - pos, std::uniform_int_distribution<std::size_t>(1, 7)(rng));
+        REQUIRE(d.write(std::string_view(body).substr(pos, n)));
+        pos += n;
+    }
+    REQUIRE(d.finish());
+    CHECK(seen.calls == std::vector<std::string>{"0:a/x", "1:-/y", "2:b/-", "0:c/-"});
+    REQUIRE(page.instances.size() == 1);
+    CHECK(page.instances[0].id == "c");
+}

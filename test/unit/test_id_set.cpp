@@ -41,7 +41,7 @@ TEST_CASE("id_set: 11 to 16 bytes an id, a million ids under 16 MB") {
 }
 
 TEST_CASE("id_set: every id stays through the filter's rebuilds and the partitions' splits") {
-    // Grown from nothing: 64 ids, then the filter rebuilt at 1.5x and P doubled at 256 ids a
+    // Grown from nothing: 64 ids, then the filter rebuilt at 1.5x and P doubled at 1,024 ids a
     // partition, many times over; each id is then a duplicate (a filter hit, then the scan).
     apig::detail::id_set s;
     std::mt19937_64 rng(11);

@@ -63,6 +63,8 @@ struct driver {
     std::deque<std::int64_t> in_flight;
     std::size_t most_in_flight = 0;
     apig::error_info error;  // how the walk ended (empty: without error)
+    // If set: the ids' hashes handed in with each page, as the decoder would have taken them.
+    std::function<std::vector<std::uint64_t>(std::int64_t offset, apig::instance_page const&)> decoded;
 
     driver(std::int64_t start, apig::page_options o, server s) : plan(start, std::move(o)), srv(std::move(s)) {}
 
@@ -83,8 +85,13 @@ struct driver {
         auto const offset = in_flight.front();
         in_flight.pop_front();
         auto a = srv(offset, plan.options().page_size);
-        if (auto* p = std::get_if<apig::instance_page>(&a)) plan.received(offset, std::move(*p));
-        else plan.failed(offset, std::get<apig::error_info>(std::move(a)));
+        if (auto* p = std::get_if<apig::instance_page>(&a)) {
+            std::vector<std::uint64_t> hashes;
+            if (decoded) hashes = decoded(offset, *p);
+            plan.received(offset, std::move(*p), decoded ? &hashes : nullptr);
+        } else {
+            plan.failed(offset, std::get<apig::error_info>(std::move(a)));
+        }
     }
 
     // One next() of the caller: what it got.
@@ -237,6 +244,22 @@ TEST_CASE("walk plan: an id yielded before is dropped, counted and reported") {
     CHECK(events[0].what == apig::walk_event::kind::duplicate_dropped);
     CHECK(events[0].offset == 3);
     CHECK(events[0].id == "i-2");
+}
+
+TEST_CASE("walk plan: the ids' hashes taken as the page was decoded are used when there is one an instance, else the ids are hashed") {
+    auto const h = [](std::string id) { return walk_plan::id_hash({.id = std::move(id)}); };
+    driver d(0, {.page_size = 2, .concurrency = 1}, list_of(6));
+    d.decoded = [&](std::int64_t offset, apig::instance_page const&) -> std::vector<std::uint64_t> {
+        if (offset == 0) return {h("i-0"), h("i-0")};  // says i-1 is i-0 again: taken as it is
+        if (offset == 2) return {h("i-0")};            // one short of the page: not used
+        return {h("i-4"), 0};                          // 0: i-5 has no id (so never a duplicate)
+    };
+    CHECK(d.run() == trace_t{"request 0", "request 2", "yield i-0", "request 4", "yield i-2 i-3", "yield i-4 i-5",
+                             "end"});
+    CHECK(d.plan.counters().snapshot().duplicates_dropped == 1);
+    CHECK(walk_plan::id_hash({}) == 0);
+    CHECK(h("") != 0);  // an empty id is an id
+    CHECK(h("i-0") == walk_plan::id_hash({.id = "i-0", .instance_name = "other"}));
 }
 
 TEST_CASE("walk plan: with keep_duplicates, repeated ids are yielded and never stall the walk") {
