@@ -25,7 +25,7 @@ struct page_body {
 
     struct value_type {
         instance_page* page = nullptr;      ///< where a 200 body is decoded to
-        page_refill const* refill = nullptr;  ///< its storage, if it has none (may be null)
+        page_refill const* refill = nullptr;  ///< at a 200 body: storage, and the decoder's sink (may be null)
         std::unique_ptr<json::page_decoder> decoder;
         bool decoded = false;               ///< the whole 200 body was decoded
         error_info decode_error;            ///< why decoding failed (errc::bad_response)
